@@ -1,0 +1,231 @@
+// Package activities holds the side effects of the request workflow: writing
+// the case to the store, the audit trail, notices by e-mail and one-time
+// codes. Every activity is safe to retry.
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dsrflow/dsrflow/mail"
+	"github.com/dsrflow/dsrflow/notice"
+	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/verification"
+)
+
+// Mailer sends one message; *mail.Sender is the real one.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// Activities are the workflow's side effects and what they need.
+type Activities struct {
+	Store  *store.Store
+	Mailer Mailer
+	// From is the sender of notices; DPO receives staff reminders and
+	// escalations.
+	From string
+	DPO  string
+	// CodeKey keys the hashes of one-time codes.
+	CodeKey []byte
+}
+
+// Case is the case row the workflow projects.
+type Case = store.Case
+
+// NoticeData is what a notice template is filled with.
+type NoticeData = notice.Data
+
+// Event is an audit event as the workflow records it; the store gives it
+// its place in the case's hash chain.
+type Event struct {
+	Key        string            `json:"key"`
+	Kind       string            `json:"kind"`
+	Actor      string            `json:"actor"`
+	Detail     map[string]string `json:"detail,omitempty"`
+	OccurredAt time.Time         `json:"occurred_at"`
+}
+
+// Projection is the state of a case after a change, and the audit events of
+// that change.
+type Projection struct {
+	Case   Case    `json:"case"`
+	Events []Event `json:"events,omitempty"`
+}
+
+// Record writes a projection: events first, so a case row never shows a
+// state whose audit trail is missing.
+func (a *Activities) Record(ctx context.Context, p Projection) error {
+	for _, e := range p.Events {
+		if err := a.appendEvent(ctx, p.Case.ID, e); err != nil {
+			return err
+		}
+	}
+	c := p.Case
+	if err := a.Store.SaveCase(ctx, &c); err != nil {
+		return fmt.Errorf("save case %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+func (a *Activities) appendEvent(ctx context.Context, caseID string, e Event) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", e.Key, err)
+	}
+	ev := store.Event{CaseID: caseID, Key: e.Key, Kind: e.Kind, Actor: e.Actor,
+		Detail: string(detail), OccurredAt: e.OccurredAt}
+	if _, err := a.Store.AppendEvent(ctx, &ev); err != nil {
+		return fmt.Errorf("append event %s to case %s: %w", e.Key, caseID, err)
+	}
+	return nil
+}
+
+// Recipient says who a notice is for.
+type Recipient string
+
+const (
+	ToRequester Recipient = "requester"
+	ToDPO       Recipient = "dpo"
+)
+
+// Notice is one message to send. Key is unique within the case: a notice
+// whose key is already in the audit trail is not sent again.
+type Notice struct {
+	CaseID    string           `json:"case_id"`
+	Kind      string           `json:"kind"`
+	Key       string           `json:"key"`
+	Recipient Recipient        `json:"recipient"`
+	To        string           `json:"to,omitempty"`
+	Language  request.Language `json:"language,omitempty"`
+	Data      NoticeData       `json:"data"`
+}
+
+// Notify renders and sends a notice once, and records it in the audit trail.
+func (a *Activities) Notify(ctx context.Context, n Notice) error {
+	sent, err := a.alreadySent(ctx, n)
+	if err != nil || sent {
+		return err
+	}
+	m, err := a.message(n)
+	if err != nil {
+		return err
+	}
+	if err := a.Mailer.Send(ctx, m); err != nil {
+		return fmt.Errorf("send %s notice %s of case %s: %w", n.Kind, n.Key, n.CaseID, err)
+	}
+	return a.recordSent(ctx, n, m)
+}
+
+func (a *Activities) alreadySent(ctx context.Context, n Notice) (bool, error) {
+	_, err := a.Store.EventByKey(ctx, n.CaseID, sentKey(n))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up notice %s of case %s: %w", n.Key, n.CaseID, err)
+	}
+	return true, nil
+}
+
+func sentKey(n Notice) string { return "notice:" + n.Key }
+
+func (a *Activities) message(n Notice) (mail.Message, error) {
+	to, lang := n.To, n.Language
+	if n.Recipient == ToDPO {
+		to, lang = a.DPO, request.English
+	}
+	if to == "" {
+		return mail.Message{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("%s notice %s of case %s has no recipient", n.Kind, n.Key, n.CaseID), "NoRecipient", nil)
+	}
+	if lang == "" {
+		lang = request.English
+	}
+	subject, body, err := notice.Render(notice.Kind(n.Kind), lang, n.Data)
+	if err != nil {
+		// A template that cannot render will not render on retry either.
+		return mail.Message{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("render %s notice of case %s: %v", n.Kind, n.CaseID, err), "BadNotice", err)
+	}
+	return mail.Message{
+		From: a.From, To: to, Subject: subject, Body: body,
+		MessageID: notice.MessageID(n.CaseID, n.Key, domainOf(a.From)),
+	}, nil
+}
+
+func (a *Activities) recordSent(ctx context.Context, n Notice, m mail.Message) error {
+	return a.appendEvent(ctx, n.CaseID, Event{
+		Key: sentKey(n), Kind: "notice.sent", Actor: "system", OccurredAt: time.Now().UTC(),
+		Detail: map[string]string{"kind": n.Kind, "recipient": string(n.Recipient),
+			"message_id": m.MessageID, "attempt": fmt.Sprint(activity.GetInfo(ctx).Attempt)},
+	})
+}
+
+// CodeRequest asks for a new one-time code to be made and sent.
+type CodeRequest struct {
+	Notice    Notice    `json:"notice"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SendCode makes a one-time code, mails it and returns only its keyed hash.
+// A retry after a send that went out makes and sends a new code under a new
+// Message-ID; the workflow keeps the hash of the last one, and the message
+// says that a newer code replaces older ones.
+func (a *Activities) SendCode(ctx context.Context, in CodeRequest) (string, error) {
+	if len(a.CodeKey) == 0 {
+		return "", temporal.NewNonRetryableApplicationError("no verification key configured", "NoCodeKey", nil)
+	}
+	code, err := verification.NewCode()
+	if err != nil {
+		return "", fmt.Errorf("make code for case %s: %w", in.Notice.CaseID, err)
+	}
+	n := in.Notice
+	if attempt := activity.GetInfo(ctx).Attempt; attempt > 1 {
+		n.Key = fmt.Sprintf("%s/%d", n.Key, attempt)
+	}
+	n.Data.Code = code
+	n.Data.CodeExpires = in.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
+	m, err := a.message(n)
+	if err != nil {
+		return "", err
+	}
+	if err := a.Mailer.Send(ctx, m); err != nil {
+		return "", fmt.Errorf("send code of case %s: %w", n.CaseID, err)
+	}
+	if err := a.recordSent(ctx, n, m); err != nil {
+		return "", err
+	}
+	return verification.Hash(a.CodeKey, n.CaseID, code), nil
+}
+
+// CodeCheck is a code the requester typed and the hash it must match.
+type CodeCheck struct {
+	CaseID string `json:"case_id"`
+	Code   string `json:"code"`
+	Hash   string `json:"hash"`
+}
+
+// CheckCode compares in constant time.
+func (a *Activities) CheckCode(ctx context.Context, c CodeCheck) (bool, error) {
+	if len(a.CodeKey) == 0 {
+		return false, temporal.NewNonRetryableApplicationError("no verification key configured", "NoCodeKey", nil)
+	}
+	return verification.Match(a.CodeKey, c.CaseID, c.Code, c.Hash), nil
+}
+
+func domainOf(addr string) string {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == '@' {
+			return addr[i+1:]
+		}
+	}
+	return "dsrflow.localhost"
+}

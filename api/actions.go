@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dsrflow/dsrflow/workflows"
+)
+
+// action is a staff or requester action: a route and the workflow update
+// behind it.
+type action struct {
+	path   string
+	update string
+	input  func() any
+}
+
+var actions = []action{
+	{"verify", workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }},
+	{"resend-code", workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }},
+	{"extend", workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }},
+	{"deny", workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }},
+	{"complete", workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }},
+	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }},
+	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }},
+	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }},
+}
+
+// updateTimeout bounds how long an action waits for the workflow; sending a
+// code or recording a change takes well under it when the engine is healthy.
+const updateTimeout = 30 * time.Second
+
+func (s *Server) act(a action) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		if _, err := uuid.Parse(id); err != nil {
+			problem(c, http.StatusNotFound, "no such case", "")
+			return
+		}
+		in := a.input()
+		if !decode(c, in) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
+		defer cancel()
+		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   workflows.WorkflowID(id),
+			UpdateName:   a.update,
+			Args:         []any{in},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		var st workflows.State
+		if err == nil {
+			err = h.Get(ctx, &st)
+		}
+		if err != nil {
+			s.actionFailed(c, a, id, err)
+			return
+		}
+		c.JSON(http.StatusOK, CaseView{State: st, Source: "workflow"})
+	}
+}
+
+// actionFailed turns an update's failure into the answer: a refusal by the
+// validator is 409 with its reason, a wrong code 422, an unknown case 404.
+func (s *Server) actionFailed(c *gin.Context, a action, id string, err error) {
+	var appErr *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &appErr) && appErr.Type() == workflows.WrongCode:
+		problem(c, http.StatusUnprocessableEntity, "wrong code", appErr.Message(),
+			FieldError{Field: "code", Reason: appErr.Message()})
+	case errors.As(err, &appErr):
+		problem(c, http.StatusConflict, a.path+" refused", appErr.Message())
+	case errors.As(err, &nf):
+		if _, serr := s.Store.Case(c.Request.Context(), id); serr == nil {
+			problem(c, http.StatusConflict, a.path+" refused", "the case is closed")
+			return
+		}
+		problem(c, http.StatusNotFound, "no such case", "")
+	default:
+		slog.Error("workflow update failed", "case", id, "update", a.update, "error", err)
+		problem(c, http.StatusServiceUnavailable, a.path+" not applied", "the workflow engine did not answer; retry later")
+	}
+}

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError names a field of the request and what is wrong with it.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func problem(c *gin.Context, status int, title, detail string, fields ...FieldError) {
+	c.Header("Content-Type", "application/problem+json")
+	c.Status(status)
+	_ = json.NewEncoder(c.Writer).Encode(Problem{Type: "about:blank", Title: title, Status: status,
+		Detail: detail, Errors: fields})
+}
+
+// invalid answers 422 with the fields that are wrong.
+func invalid(c *gin.Context, fields ...FieldError) {
+	detail := make([]string, len(fields))
+	for i, f := range fields {
+		detail[i] = f.Field + ": " + f.Reason
+	}
+	problem(c, http.StatusUnprocessableEntity, "invalid request", strings.Join(detail, "; "), fields...)
+}
+
+// decode reads a JSON body strictly: the right content type, one object,
+// no unknown fields. It answers the problem itself and reports false.
+func decode(c *gin.Context, v any) bool {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "application/json" {
+		problem(c, http.StatusUnsupportedMediaType, "unsupported media type", "send application/json")
+		return false
+	}
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		status, field, reason := http.StatusBadRequest, "body", err.Error()
+		var tooBig *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &tooBig):
+			problem(c, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("at most %d bytes", tooBig.Limit))
+			return false
+		case errors.As(err, &typeErr):
+			field, reason = typeErr.Field, fmt.Sprintf("must be %s, not %s", typeErr.Type, typeErr.Value)
+		case errors.As(err, &syntaxErr):
+			reason = fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset)
+		case errors.Is(err, io.EOF):
+			reason = "empty body"
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field, reason = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field"
+		}
+		problem(c, status, "malformed request", field+": "+reason, FieldError{Field: field, Reason: reason})
+		return false
+	}
+	if dec.More() {
+		problem(c, http.StatusBadRequest, "malformed request", "body: one JSON object expected", FieldError{Field: "body", Reason: "trailing data"})
+		return false
+	}
+	return true
+}

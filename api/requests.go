@@ -1,0 +1,235 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/workflows"
+)
+
+// OpenRequest is the body of POST /v1/requests.
+type OpenRequest struct {
+	Tenant     string               `json:"tenant"`
+	Type       string               `json:"type"`
+	Channel    string               `json:"channel"`
+	PolicyID   string               `json:"policy_id"`
+	Requester  workflows.Requester  `json:"requester"`
+	ReceivedAt *time.Time           `json:"received_at,omitempty"`
+	Details    string               `json:"details,omitempty"`
+	VerifiedBy string               `json:"verified_by,omitempty"`
+	Actor      string               `json:"actor,omitempty"`
+}
+
+// Opened is the answer to a new request.
+type Opened struct {
+	ID        string         `json:"id"`
+	Reference string         `json:"reference"`
+	Status    request.Status `json:"status"`
+	Links     map[string]string `json:"links"`
+}
+
+func (s *Server) validateOpen(in *OpenRequest) []FieldError {
+	var errs []FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(in.Tenant) == "" {
+		bad("tenant", "required")
+	}
+	if _, err := request.Parse(in.Type, request.Types); err != nil {
+		bad("type", "%v", err)
+	}
+	if in.Channel == "" {
+		in.Channel = string(request.ChannelAPI)
+	}
+	if _, err := request.Parse(in.Channel, request.Channels); err != nil {
+		bad("channel", "%v", err)
+	}
+	if _, ok := s.Policies.Get(in.PolicyID); !ok {
+		bad("policy_id", "unknown policy %q (see GET /v1/policies)", in.PolicyID)
+	}
+	r := &in.Requester
+	if r.Email == "" && r.Phone == "" && r.AccountID == "" {
+		bad("requester", "an e-mail, phone or account id is needed to answer the requester")
+	}
+	if r.Email != "" {
+		if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
+			bad("requester.email", "not an e-mail address")
+		}
+	}
+	if r.Language == "" {
+		r.Language = request.English
+	}
+	if _, err := request.Parse(string(r.Language), request.Languages); err != nil {
+		bad("requester.language", "%v", err)
+	}
+	if r.ActingFor == "" {
+		r.ActingFor = request.Self
+	}
+	if _, err := request.Parse(string(r.ActingFor), request.ActingFors); err != nil {
+		bad("requester.acting_for", "%v", err)
+	}
+	if in.ReceivedAt != nil && in.ReceivedAt.After(s.now().Add(time.Minute)) {
+		bad("received_at", "lies in the future")
+	}
+	if in.VerifiedBy != "" && in.Channel != string(request.ChannelPortal) {
+		bad("verified_by", "only the portal channel may assert an already verified identity")
+	}
+	return errs
+}
+
+func (s *Server) openRequest(c *gin.Context) {
+	var in OpenRequest
+	if !decode(c, &in) {
+		return
+	}
+	if errs := s.validateOpen(&in); len(errs) > 0 {
+		invalid(c, errs...)
+		return
+	}
+	received := s.now().UTC()
+	if in.ReceivedAt != nil {
+		received = in.ReceivedAt.UTC()
+	}
+	id := uuid.NewString()
+	wi := workflows.Input{
+		CaseID: id, Reference: newReference(), Tenant: in.Tenant, Type: request.Type(in.Type),
+		Channel: request.Channel(in.Channel), PolicyID: in.PolicyID, Requester: in.Requester,
+		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: in.Actor,
+	}
+	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+		ID:                    workflows.WorkflowID(id),
+		TaskQueue:             s.TaskQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.StatusKey.ValueSet(string(request.Received)),
+			workflows.TypeKey.ValueSet(in.Type),
+		),
+	}, workflows.RequestName, wi)
+	if err != nil {
+		// Never answer 201 for a case that does not exist.
+		slog.Error("start request workflow", "case", id, "error", err)
+		problem(c, http.StatusServiceUnavailable, "cannot open the case now", "the workflow engine did not accept the request; retry later")
+		return
+	}
+	c.Header("Location", "/v1/requests/"+id)
+	c.JSON(http.StatusCreated, Opened{ID: id, Reference: wi.Reference, Status: request.Received,
+		Links: map[string]string{"self": "/v1/requests/" + id, "events": "/v1/requests/" + id + "/events"}})
+}
+
+// newReference is the human-facing case number: 60 random bits in
+// Crockford-like base32, grouped for reading aloud on the phone.
+func newReference() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	s := base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding).EncodeToString(b[:])[:12]
+	return "DSR-" + s[:4] + "-" + s[4:8] + "-" + s[8:]
+}
+
+// CaseView is a case as the API shows it: the workflow's live state when the
+// engine answers, else the store's last projection.
+type CaseView struct {
+	workflows.State
+	Source string `json:"source"`
+}
+
+func (s *Server) getRequest(c *gin.Context) {
+	id := c.Param("id")
+	if _, err := uuid.Parse(id); err != nil {
+		problem(c, http.StatusNotFound, "no such case", "")
+		return
+	}
+	resp, err := s.Temporal.QueryWorkflow(c.Request.Context(), workflows.WorkflowID(id), "", workflows.StateQuery)
+	if err == nil {
+		var st workflows.State
+		if err := resp.Get(&st); err != nil {
+			problem(c, http.StatusInternalServerError, "cannot read the case", "")
+			return
+		}
+		c.JSON(http.StatusOK, CaseView{State: st, Source: "workflow"})
+		return
+	}
+	var nf *serviceerror.NotFound
+	if !errors.As(err, &nf) {
+		slog.Warn("query case, falling back to the store", "case", id, "error", err)
+	}
+	row, serr := s.Store.Case(c.Request.Context(), id)
+	if errors.Is(serr, store.ErrNotFound) {
+		if errors.As(err, &nf) {
+			problem(c, http.StatusNotFound, "no such case", "")
+		} else {
+			problem(c, http.StatusServiceUnavailable, "cannot read the case now", "the case is not yet in the store and the workflow engine did not answer")
+		}
+		return
+	}
+	if serr != nil {
+		problem(c, http.StatusServiceUnavailable, "cannot read the case now", "")
+		return
+	}
+	c.JSON(http.StatusOK, viewFromRow(row))
+}
+
+func viewFromRow(row *store.Case) CaseView {
+	v := CaseView{Source: "store"}
+	v.CaseID, v.Reference, v.Tenant, v.PolicyID = row.ID, row.Reference, row.Tenant, row.PolicyID
+	v.Type, v.Channel, v.Status = request.Type(row.Type), request.Channel(row.Channel), request.Status(row.Status)
+	v.Extended, v.Overdue, v.ReceivedAt = row.Extended, row.Overdue, row.ReceivedAt
+	v.VerifiedAt, v.ClosedAt = row.VerifiedAt, row.ClosedAt
+	v.Outcome, v.DenialReason, v.Summary = row.Outcome, request.DenialReason(row.DenialReason), row.Summary
+	v.Revision = row.Revision
+	v.Requester = workflows.Requester{Name: row.RequesterName, Email: row.RequesterEmail, Phone: row.RequesterPhone,
+		AccountID: row.RequesterAccountID, Language: request.Language(row.Language), ActingFor: request.ActingFor(row.ActingFor)}
+	return v
+}
+
+// EventView is one audit event.
+type EventView struct {
+	Seq        int64           `json:"seq"`
+	Kind       string          `json:"kind"`
+	Actor      string          `json:"actor"`
+	Detail     json.RawMessage `json:"detail,omitempty"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Hash       string          `json:"hash"`
+}
+
+func (s *Server) requestEvents(c *gin.Context) {
+	id := c.Param("id")
+	evs, err := s.Store.Events(c.Request.Context(), id)
+	if err != nil {
+		problem(c, http.StatusServiceUnavailable, "cannot read the audit trail now", "")
+		return
+	}
+	if len(evs) == 0 {
+		if _, err := s.Store.Case(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
+			problem(c, http.StatusNotFound, "no such case", "")
+			return
+		}
+	}
+	out := make([]EventView, len(evs))
+	for i, e := range evs {
+		out[i] = EventView{Seq: e.Seq, Kind: e.Kind, Actor: e.Actor, OccurredAt: e.OccurredAt,
+			RecordedAt: e.RecordedAt, Hash: e.Hash}
+		if e.Detail != "" && e.Detail != "null" {
+			out[i].Detail = json.RawMessage(e.Detail)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"events": out})
+}

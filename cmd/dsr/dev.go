@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/config"
+	"github.com/dsrflow/dsrflow/devserver"
+	"github.com/dsrflow/dsrflow/mail"
+)
+
+// runDev runs the whole engine in one process: a Temporal dev server (a
+// child process), the worker, the API, the store and, unless an SMTP relay is
+// configured, an in-process mailbox. Everything lives in the data dir, so a
+// restart finds the same cases.
+func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir %s (data_dir): %w", cfg.DataDir, err)
+	}
+	if err := devSecrets(cfg); err != nil {
+		return err
+	}
+	// Fail before starting anything when the temporal binary is missing.
+	if _, err := devserver.Find(); err != nil {
+		return err
+	}
+
+	var mailer activities.Mailer
+	var mailbox *mail.Mailbox
+	if cfg.SMTP.Host == "" {
+		mb, err := mail.StartMailbox(cfg.Dev.MailboxAddr)
+		if err != nil {
+			return fmt.Errorf("start dev mailbox on %s (dev.mailbox_addr): %w", cfg.Dev.MailboxAddr, err)
+		}
+		defer mb.Close()
+		mailbox = mb
+		host, port, _ := net.SplitHostPort(mb.Addr())
+		cfg.SMTP.Host, cfg.SMTP.TLS = host, "none"
+		cfg.SMTP.Port, _ = strconv.Atoi(port)
+	}
+	mailer = smtpSender(cfg)
+
+	logFile, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open temporal log: %w", err)
+	}
+	defer logFile.Close()
+	temporalAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Dev.TemporalPort))
+	srv, err := devserver.Start(ctx, devserver.Options{
+		Address: temporalAddr, UIPort: cfg.Dev.UIPort, Namespace: cfg.Temporal.Namespace,
+		DBFile: filepath.Join(cfg.DataDir, "temporal.db"), Log: logFile,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := srv.Stop(); err != nil {
+			slog.Warn("stop temporal dev server", "error", err)
+		}
+	}()
+	cfg.Temporal.Address = temporalAddr
+
+	e, err := openEngine(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	if err := e.store.Migrate(ctx); err != nil {
+		return err
+	}
+	w, err := e.worker(mailer)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", e.api().Handler())
+	if mailbox != nil {
+		mux.Handle("GET /dev/mailbox", mailboxHandler(mailbox))
+	}
+	fmt.Fprintf(out, "dsrflow dev engine is up (data in %s, store %s)\n", cfg.DataDir, e.store.Backend())
+	fmt.Fprintf(out, "  API          http://%s  (GET /readyz, POST /v1/requests)\n", ln.Addr())
+	fmt.Fprintf(out, "  Temporal UI  http://127.0.0.1:%d\n", cfg.Dev.UIPort)
+	fmt.Fprintf(out, "  Temporal     %s\n", temporalAddr)
+	if mailbox != nil {
+		fmt.Fprintf(out, "  Dev mailbox  smtp://%s  (read it: GET http://%s/dev/mailbox)\n", mailbox.Addr(), ln.Addr())
+	}
+	fmt.Fprintln(out, "Ctrl-C stops everything.")
+	return serveHTTP(ctx, ln, mux)
+}
+
+// devSecrets makes the keys `dsr dev` needs when none are configured, and
+// keeps them in the data dir so codes and sealed history stay readable
+// across restarts. Production configures its own.
+func devSecrets(cfg *config.Config) error {
+	if cfg.Verification.Key != "" {
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, "dev-secrets.json")
+	var s struct {
+		VerificationKey string `json:"verification_key"`
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+	case errors.Is(err, os.ErrNotExist):
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		s.VerificationKey = base64.StdEncoding.EncodeToString(key)
+		b, _ := json.Marshal(s)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	default:
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	cfg.Verification.Key = s.VerificationKey
+	return cfg.Validate()
+}
+
+// mailboxHandler lists what the dev mailbox received, newest last. It
+// exists only in `dsr dev`, where all mail is test mail.
+func mailboxHandler(mb *mail.Mailbox) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		type message struct {
+			To        []string `json:"to"`
+			Subject   string   `json:"subject"`
+			Body      string   `json:"body"`
+			MessageID string   `json:"message_id"`
+			At        string   `json:"at"`
+		}
+		msgs := mb.Messages()
+		list := make([]message, len(msgs))
+		for i, m := range msgs {
+			list[i] = message{To: m.To, Subject: m.Subject, Body: m.Body, MessageID: m.MessageID, At: m.At.Format("2006-01-02T15:04:05Z07:00")}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"messages": list})
+	})
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/api"
+	"github.com/dsrflow/dsrflow/config"
+	"github.com/dsrflow/dsrflow/mail"
+	"github.com/dsrflow/dsrflow/policy"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/worker"
+	"github.com/dsrflow/dsrflow/workflows"
+)
+
+// engine is what every command but migrate needs: the store, Temporal and
+// the policies.
+type engine struct {
+	cfg      *config.Config
+	store    *store.Store
+	temporal client.Client
+	policies *policy.Registry
+}
+
+func openEngine(ctx context.Context, cfg *config.Config, c client.Client) (*engine, error) {
+	policies, err := cfg.Policies.Registry()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if c == nil {
+		c, err = dialTemporal(cfg)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return &engine{cfg: cfg, store: st, temporal: c, policies: policies}, nil
+}
+
+func (e *engine) Close() {
+	e.temporal.Close()
+	if err := e.store.Close(); err != nil {
+		slog.Warn("close store", "error", err)
+	}
+}
+
+// dialTemporal connects lazily: the API must start, and answer /readyz with
+// 503, while Temporal is still down.
+func dialTemporal(cfg *config.Config) (client.Client, error) {
+	c, err := client.NewLazyClient(client.Options{
+		HostPort:  cfg.Temporal.Address,
+		Namespace: cfg.Temporal.Namespace,
+		Logger:    sdklog.NewStructuredLogger(slog.Default().With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("temporal client for %s: %w", cfg.Temporal.Address, err)
+	}
+	return c, nil
+}
+
+// worker builds the Temporal worker with the real activities.
+func (e *engine) worker(mailer activities.Mailer) (sdkworker.Worker, error) {
+	codeKey, err := e.cfg.Verification.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	if codeKey == nil {
+		return nil, &config.FieldError{Key: "verification.key", Reason: "required to hash one-time codes (openssl rand -base64 32)"}
+	}
+	acts := &activities.Activities{Store: e.store, Mailer: mailer, From: e.cfg.SMTP.From,
+		DPO: e.cfg.SMTP.From, CodeKey: codeKey}
+	return worker.New(e.temporal, e.cfg.Temporal.TaskQueue, &workflows.Workflows{Policies: e.policies}, acts), nil
+}
+
+func (e *engine) api() *api.Server {
+	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue}
+}
+
+func smtpSender(cfg *config.Config) *mail.Sender {
+	return mail.NewSender(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
+		Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: 30 * time.Second})
+}
+
+// serveHTTP serves until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
+	e, err := openEngine(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
+	}
+	fmt.Fprintf(out, "dsr API on http://%s\n", ln.Addr())
+	return serveHTTP(ctx, ln, e.api().Handler())
+}
+
+func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
+	if cfg.SMTP.Host == "" {
+		return &config.FieldError{Key: "smtp.host", Reason: "required for the worker to send notices"}
+	}
+	e, err := openEngine(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	w, err := e.worker(smtpSender(cfg))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "dsr worker on task queue %q at %s\n", cfg.Temporal.TaskQueue, cfg.Temporal.Address)
+	return w.Run(interruptOn(ctx))
+}
+
+// interruptOn adapts a context to the worker's stop channel.
+func interruptOn(ctx context.Context) <-chan any {
+	ch := make(chan any)
+	go func() { <-ctx.Done(); close(ch) }()
+	return ch
+}
+
+func runMigrate(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL())
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "schema up to date (%s)\n", st.Backend())
+	return nil
+}

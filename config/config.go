@@ -1,0 +1,311 @@
+// Package config loads dsrflow's settings: a YAML file, DSR_* environment
+// overrides and defaults, validated once at start so that a bad value stops
+// the binary with the key's name instead of failing later in a request.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/dsrflow/dsrflow/calendar"
+)
+
+// Config is every setting of the engine. The mapstructure tags are the keys
+// of the YAML file; the environment variable of a key is DSR_ followed by the
+// key in upper case with dots as underscores (http.addr -> DSR_HTTP_ADDR).
+type Config struct {
+	HTTP         HTTP         `mapstructure:"http"`
+	Temporal     Temporal     `mapstructure:"temporal"`
+	Database     Database     `mapstructure:"database"`
+	DataDir      string       `mapstructure:"data_dir"`
+	SMTP         SMTP         `mapstructure:"smtp"`
+	Dev          Dev          `mapstructure:"dev"`
+	Encryption   Encryption   `mapstructure:"encryption"`
+	Verification Verification `mapstructure:"verification"`
+	Policies     Policies     `mapstructure:",squash"`
+}
+
+// HTTP is the API listener.
+type HTTP struct {
+	Addr string `mapstructure:"addr"`
+}
+
+// Temporal is where the workflows run.
+type Temporal struct {
+	Address   string `mapstructure:"address"`
+	Namespace string `mapstructure:"namespace"`
+	TaskQueue string `mapstructure:"task_queue"`
+}
+
+// Database is the case store. An empty URL means the embedded SQLite file in
+// the data dir.
+type Database struct {
+	URL string `mapstructure:"url"`
+}
+
+// SMTP is the relay notices go out through. An empty host in `dsr dev` means
+// the in-process dev mailbox.
+type SMTP struct {
+	Host     string `mapstructure:"host"`
+	Port     int    `mapstructure:"port"`
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	From     string `mapstructure:"from"`
+	TLS      string `mapstructure:"tls"`
+}
+
+// Dev holds what only `dsr dev` uses.
+type Dev struct {
+	TemporalPort int    `mapstructure:"temporal_port"`
+	UIPort       int    `mapstructure:"ui_port"`
+	MailboxAddr  string `mapstructure:"mailbox_addr"`
+}
+
+// Encryption holds the keys that seal personal data in Temporal history.
+// Keys is "id:base64key,id:base64key"; the first is used for new payloads,
+// the others stay readable so keys can rotate.
+type Encryption struct {
+	Keys string `mapstructure:"keys"`
+}
+
+// Verification holds the secret that one-time codes are hashed with.
+type Verification struct {
+	Key string `mapstructure:"key"`
+}
+
+// Key is one decoded encryption key.
+type Key struct {
+	ID    string
+	Bytes []byte
+}
+
+// Load reads the configuration. file may be empty: then dsr.yaml in the
+// working directory is read when present.
+func Load(file string) (*Config, error) {
+	v := viper.New()
+	setDefaults(v)
+	v.SetEnvPrefix("DSR")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if file == "" {
+		if _, err := os.Stat("dsr.yaml"); err == nil {
+			file = "dsr.yaml"
+		}
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("read config %s: %w", file, err)
+		}
+	}
+	var c Config
+	// YAML reads an unquoted 2026-05-01 as a time; calendars want dates.
+	hook := viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(calendar.DecodeHook,
+		mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")))
+	if err := v.Unmarshal(&c, hook); err != nil {
+		return nil, fmt.Errorf("decode config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Default is the configuration with no file and no environment.
+func Default() *Config {
+	v := viper.New()
+	setDefaults(v)
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		panic(fmt.Sprintf("defaults do not decode: %v", err))
+	}
+	return &c
+}
+
+func setDefaults(v *viper.Viper) {
+	v.SetDefault("http.addr", "127.0.0.1:8080")
+	v.SetDefault("temporal.address", "127.0.0.1:7233")
+	v.SetDefault("temporal.namespace", "default")
+	v.SetDefault("temporal.task_queue", "dsr")
+	v.SetDefault("database.url", "")
+	v.SetDefault("data_dir", "./data")
+	v.SetDefault("smtp.host", "")
+	v.SetDefault("smtp.port", 25)
+	v.SetDefault("smtp.username", "")
+	v.SetDefault("smtp.password", "")
+	v.SetDefault("smtp.from", "dpo@dsrflow.localhost")
+	v.SetDefault("smtp.tls", "none")
+	v.SetDefault("dev.temporal_port", 7233)
+	v.SetDefault("dev.ui_port", 8233)
+	v.SetDefault("dev.mailbox_addr", "127.0.0.1:1025")
+	v.SetDefault("encryption.keys", "")
+	v.SetDefault("verification.key", "")
+	// Lists cannot come from the environment; declaring them keeps the keys
+	// known to viper so a YAML file can set them.
+	v.SetDefault("calendars", nil)
+	v.SetDefault("policies", nil)
+}
+
+// FieldError is a configuration value that is not acceptable.
+type FieldError struct {
+	Key    string
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("config %s (env DSR_%s): %s", e.Key, envName(e.Key), e.Reason)
+}
+
+func envName(key string) string {
+	return strings.ToUpper(strings.NewReplacer(".", "_").Replace(key))
+}
+
+// Validate checks every value and returns all problems, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &FieldError{Key: key, Reason: fmt.Sprintf(format, args...)})
+	}
+	if err := checkHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "%v", err)
+	}
+	if err := checkHostPort(c.Temporal.Address); err != nil {
+		bad("temporal.address", "%v", err)
+	}
+	if c.Temporal.Namespace == "" {
+		bad("temporal.namespace", "must not be empty")
+	}
+	if c.Temporal.TaskQueue == "" {
+		bad("temporal.task_queue", "must not be empty")
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if c.Database.URL != "" {
+		if err := checkDatabaseURL(c.Database.URL); err != nil {
+			bad("database.url", "%v", err)
+		}
+	}
+	if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
+		bad("smtp.port", "%d is not a port (1-65535)", c.SMTP.Port)
+	}
+	switch c.SMTP.TLS {
+	case "none", "starttls", "implicit":
+	default:
+		bad("smtp.tls", "%q is not one of none, starttls, implicit", c.SMTP.TLS)
+	}
+	if !strings.Contains(c.SMTP.From, "@") {
+		bad("smtp.from", "%q is not an e-mail address", c.SMTP.From)
+	}
+	if c.Dev.TemporalPort < 1 || c.Dev.TemporalPort > 65535 {
+		bad("dev.temporal_port", "%d is not a port (1-65535)", c.Dev.TemporalPort)
+	}
+	if c.Dev.UIPort < 1 || c.Dev.UIPort > 65535 {
+		bad("dev.ui_port", "%d is not a port (1-65535)", c.Dev.UIPort)
+	}
+	if err := checkHostPort(c.Dev.MailboxAddr); err != nil {
+		bad("dev.mailbox_addr", "%v", err)
+	}
+	if _, err := c.Encryption.Parse(); err != nil {
+		bad("encryption.keys", "%v", err)
+	}
+	if c.Verification.Key != "" {
+		if _, err := decodeKey(c.Verification.Key); err != nil {
+			bad("verification.key", "%v", err)
+		}
+	}
+	if err := c.Policies.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// DatabaseURL is the store to open: the configured URL, or the SQLite file in
+// the data dir.
+func (c *Config) DatabaseURL() string {
+	if c.Database.URL != "" {
+		return c.Database.URL
+	}
+	abs, err := filepath.Abs(filepath.Join(c.DataDir, "dsr.db"))
+	if err != nil {
+		abs = filepath.Join(c.DataDir, "dsr.db")
+	}
+	return "sqlite://" + abs
+}
+
+// Parse decodes the keys; none configured gives an empty list.
+func (e Encryption) Parse() ([]Key, error) {
+	if strings.TrimSpace(e.Keys) == "" {
+		return nil, nil
+	}
+	var keys []Key
+	seen := map[string]bool{}
+	for i, part := range strings.Split(e.Keys, ",") {
+		id, b64, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok || id == "" {
+			return nil, fmt.Errorf("entry %d is not id:base64key", i+1)
+		}
+		if seen[id] {
+			return nil, fmt.Errorf("key id %q appears twice", id)
+		}
+		seen[id] = true
+		b, err := decodeKey(b64)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", id, err)
+		}
+		keys = append(keys, Key{ID: id, Bytes: b})
+	}
+	return keys, nil
+}
+
+// VerificationKey decodes the code-hashing key; nil when none is configured.
+func (v Verification) Bytes() ([]byte, error) {
+	if v.Key == "" {
+		return nil, nil
+	}
+	return decodeKey(v.Key)
+}
+
+func decodeKey(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, errors.New("not valid base64")
+	}
+	if len(b) != 32 {
+		return nil, fmt.Errorf("decodes to %d bytes, want 32 (openssl rand -base64 32)", len(b))
+	}
+	return b, nil
+}
+
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if port == "" {
+		return fmt.Errorf("%q has no port", addr)
+	}
+	return nil
+}
+
+func checkDatabaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	switch u.Scheme {
+	case "postgres", "postgresql", "sqlite", "file":
+		return nil
+	default:
+		return fmt.Errorf("scheme %q is not postgres, postgresql or sqlite", u.Scheme)
+	}
+}

@@ -1,0 +1,119 @@
+package policy
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dsrflow/dsrflow/request"
+)
+
+// Schedule is every date a new case needs, computed at once.
+type Schedule struct {
+	// ClockStart is "receipt" or "verification".
+	ClockStart string `json:"clock_start"`
+	// StartedAt, Due and Reminders are null while the clock waits for
+	// identity verification.
+	StartedAt     *time.Time  `json:"started_at"`
+	Due           *Deadline   `json:"due"`
+	Reminders     []time.Time `json:"reminders"`
+	AcknowledgeBy *Deadline   `json:"acknowledge_by"`
+	VerifyBy      Deadline    `json:"verify_by"`
+	// MaxExtendedDue is the due date after every allowed extension at full
+	// length; null when the policy allows none or the clock has not started.
+	MaxExtendedDue *Deadline `json:"max_extended_due"`
+}
+
+// Schedule computes the dates for a request of type typ received at
+// received and, if it has been, verified at verified.
+func (p *Policy) Schedule(typ request.Type, received time.Time, verified *time.Time) (Schedule, error) {
+	cs := p.ClockStartFor(typ)
+	s := Schedule{ClockStart: string(cs)}
+	var err error
+	if verified != nil && verified.Before(received) {
+		return Schedule{}, fmt.Errorf("policy %s: verified at %s, before the request was received at %s",
+			p.ID, verified.Format(time.RFC3339), received.Format(time.RFC3339))
+	}
+	if s.VerifyBy, err = p.VerificationDeadline(received); err != nil {
+		return Schedule{}, err
+	}
+	if s.AcknowledgeBy, err = p.AcknowledgeBy(received); err != nil {
+		return Schedule{}, err
+	}
+
+	switch {
+	case cs == OnReceipt:
+		s.StartedAt = &received
+	case verified != nil:
+		v := *verified // not the caller's pointer: the schedule may outlive it
+		s.StartedAt = &v
+	default:
+		return s, nil
+	}
+	due, err := p.Due(*s.StartedAt)
+	if err != nil {
+		return Schedule{}, err
+	}
+	s.Due = &due
+	if s.Reminders, err = p.ReminderTimes(due, *s.StartedAt); err != nil {
+		return Schedule{}, err
+	}
+	if !p.Extension.IsZero() {
+		ext := due
+		for i := range p.MaxExtensions {
+			if ext, err = p.Extend(ext, p.Extension, i); err != nil {
+				return Schedule{}, err
+			}
+		}
+		s.MaxExtendedDue = &ext
+	}
+	return s, nil
+}
+
+// Format writes the schedule for people, as the dsr deadline command shows
+// it. p must be the policy that computed s.
+func (s Schedule) Format(w io.Writer, p *Policy) error {
+	var b strings.Builder
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(&b, "%-14s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	deadline := func(d Deadline) string {
+		return fmt.Sprintf("%s %s (ends %s)", d.Date, d.Date.Weekday(), d.At.Format(time.RFC3339))
+	}
+
+	line("policy", "%s: %s", p.ID, p.Description)
+	line("calendar", "%s (version %s), time zone %s", p.CalendarID, p.Calendar.Version, p.TimeZone)
+	line("deadline", "%s from %s", p.Deadline.Describe(), s.ClockStart)
+	if s.StartedAt == nil {
+		line("clock start", "not started: waits for identity verification")
+		line("due", "not yet known")
+	} else {
+		line("clock start", "%s at %s", s.ClockStart, s.StartedAt.In(p.Location).Format(time.RFC3339))
+		line("due", "%s", deadline(*s.Due))
+		if len(s.Reminders) == 0 {
+			line("reminders", "none")
+		}
+		for i, r := range s.Reminders {
+			label := ""
+			if i == 0 {
+				label = "reminders"
+			}
+			line(label, "%s", r.Format(time.RFC3339))
+		}
+	}
+	if s.AcknowledgeBy != nil {
+		line("acknowledge by", "%s", deadline(*s.AcknowledgeBy))
+	}
+	line("verify by", "%s", deadline(s.VerifyBy))
+	switch {
+	case p.Extension.IsZero():
+		line("extension", "not allowed")
+	case s.MaxExtendedDue != nil:
+		line("max extended", "%s (%d × up to %s)", deadline(*s.MaxExtendedDue), p.MaxExtensions, p.Extension.Describe())
+	default:
+		line("max extended", "not yet known")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

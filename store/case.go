@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Case is the read model of one data-subject request, as last projected by
+// its workflow. Type, Channel, Status and the like hold the spellings from
+// package request.
+type Case struct {
+	ID        string `gorm:"column:id;type:text;primaryKey"`
+	Reference string `gorm:"column:reference;type:text;not null;uniqueIndex:idx_cases_reference"`
+	Tenant    string `gorm:"column:tenant;type:text;not null;index:idx_cases_tenant_due,priority:1"`
+	Type      string `gorm:"column:type;type:text;not null"`
+	Channel   string `gorm:"column:channel;type:text;not null"`
+	Status    string `gorm:"column:status;type:text;not null;index:idx_cases_status_due,priority:1"`
+	PolicyID  string `gorm:"column:policy_id;type:text;not null"`
+	Extended  bool   `gorm:"column:extended;not null"`
+	Overdue   bool   `gorm:"column:overdue;not null"`
+
+	RequesterName      string `gorm:"column:requester_name;type:text;not null"`
+	RequesterEmail     string `gorm:"column:requester_email;type:text;not null"`
+	RequesterPhone     string `gorm:"column:requester_phone;type:text;not null"`
+	RequesterAccountID string `gorm:"column:requester_account_id;type:text;not null"`
+	Language           string `gorm:"column:language;type:text;not null"`
+	ActingFor          string `gorm:"column:acting_for;type:text;not null"`
+
+	ReceivedAt time.Time  `gorm:"column:received_at;not null;index:idx_cases_received_at"`
+	VerifiedAt *time.Time `gorm:"column:verified_at"`
+	DueAt      *time.Time `gorm:"column:due_at;index:idx_cases_status_due,priority:2;index:idx_cases_tenant_due,priority:2"`
+	ClosedAt   *time.Time `gorm:"column:closed_at"`
+	// DueDate is the deadline as a calendar date (YYYY-MM-DD) in the
+	// policy's time zone, which is what notices quote; DueAt is the instant.
+	DueDate string `gorm:"column:due_date;type:text;not null"`
+
+	Outcome      string `gorm:"column:outcome;type:text;not null"`
+	DenialReason string `gorm:"column:denial_reason;type:text;not null"`
+	Summary      string `gorm:"column:summary;type:text;not null"`
+	Assignee     string `gorm:"column:assignee;type:text;not null"`
+
+	// Revision is the workflow's projection counter. SaveCase keeps the row
+	// with the highest one, so a projection retried late cannot roll a case
+	// back.
+	Revision int64 `gorm:"column:revision;not null"`
+
+	CreatedAt time.Time `gorm:"column:created_at;not null"`
+	UpdatedAt time.Time `gorm:"column:updated_at;not null"`
+}
+
+// TableName implements gorm's tabler.
+func (Case) TableName() string { return "cases" }
+
+func (c *Case) normTimes() {
+	c.ReceivedAt = normTime(c.ReceivedAt)
+	c.VerifiedAt = normTimePtr(c.VerifiedAt)
+	c.DueAt = normTimePtr(c.DueAt)
+	c.ClosedAt = normTimePtr(c.ClosedAt)
+	c.CreatedAt = normTime(c.CreatedAt)
+	c.UpdatedAt = normTime(c.UpdatedAt)
+}
+
+// SaveCase inserts c or replaces the stored case with the same ID, but only
+// if c.Revision is higher than the stored one. Projections can arrive out of
+// order after activity retries; a stale one is dropped silently because the
+// newer state is already stored.
+//
+// SaveCase rounds c's times to microseconds in UTC, as they are stored. The
+// first save sets CreatedAt; later ones keep it in the database.
+func (s *Store) SaveCase(ctx context.Context, c *Case) error {
+	if c.ID == "" {
+		return errors.New("save case: empty id")
+	}
+	if c.Reference == "" {
+		// The unique index would let exactly one case have no reference and
+		// then fail the next with a confusing conflict.
+		return fmt.Errorf("save case %s: empty reference", c.ID)
+	}
+	c.normTimes()
+	now := s.db.NowFunc()
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now
+	}
+	c.UpdatedAt = now
+
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns(s.caseUpdates),
+		// One statement, so the compare and the write cannot interleave with
+		// another projection of the same case.
+		Where: clause.Where{Exprs: []clause.Expression{
+			clause.Expr{SQL: "cases.revision < excluded.revision"},
+		}},
+	}).Create(c).Error
+	if err != nil {
+		return fmt.Errorf("save case %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// Case returns the case with the given ID, or an error wrapping ErrNotFound.
+func (s *Store) Case(ctx context.Context, id string) (*Case, error) {
+	var c Case
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("get case %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get case %s: %w", id, err)
+	}
+	// pgx returns times in the local zone; callers should see the same
+	// values whichever backend is behind the store.
+	c.normTimes()
+	return &c, nil
+}

@@ -1,0 +1,27 @@
+// Package worker builds the Temporal worker that runs request workflows and
+// their activities.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/workflows"
+)
+
+// Register puts the workflows and activities on any registry: a worker, or
+// the SDK test environment.
+func Register(r sdkworker.Registry, wf *workflows.Workflows, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(wf.Request, workflow.RegisterOptions{Name: workflows.RequestName})
+	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
+}
+
+// New builds a worker on the task queue; the caller starts and stops it.
+func New(c client.Client, taskQueue string, wf *workflows.Workflows, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	Register(w, wf, acts)
+	return w
+}

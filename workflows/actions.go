@@ -1,0 +1,516 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/policy"
+	"github.com/dsrflow/dsrflow/request"
+)
+
+// Staff and requester actions, each a Temporal Update whose validator
+// refuses an illegal action before it reaches history.
+const (
+	VerifyUpdate       = "verify"
+	ResendCodeUpdate   = "resend_code"
+	ExtendUpdate       = "extend"
+	DenyUpdate         = "deny"
+	CompleteUpdate     = "complete"
+	WithdrawUpdate     = "withdraw"
+	RequestInfoUpdate  = "request_info"
+	InfoReceivedUpdate = "info_received"
+)
+
+// WrongCode is the error type of a verify update whose code did not match;
+// the attempt is counted.
+const WrongCode = "WrongCode"
+
+// VerifyInput verifies the requester's identity.
+type VerifyInput struct {
+	Method string `json:"method"`
+	Code   string `json:"code,omitempty"`
+	Note   string `json:"note,omitempty"`
+	Actor  string `json:"actor,omitempty"`
+}
+
+// ExtendInput extends the deadline. Amount is in the unit of the policy's
+// extension; zero asks for the policy's maximum.
+type ExtendInput struct {
+	Reason string `json:"reason"`
+	Amount int    `json:"amount,omitempty"`
+	Actor  string `json:"actor,omitempty"`
+}
+
+// DenyInput refuses the request.
+type DenyInput struct {
+	Reason      request.DenialReason `json:"reason"`
+	Explanation string               `json:"explanation"`
+	Actor       string               `json:"actor,omitempty"`
+}
+
+// CompleteInput closes a fulfilled request.
+type CompleteInput struct {
+	Summary string `json:"summary"`
+	Actor   string `json:"actor,omitempty"`
+}
+
+// NoteInput carries a free-text note: withdraw, request_info (what is
+// needed), info_received, resend_code.
+type NoteInput struct {
+	Note  string `json:"note,omitempty"`
+	Actor string `json:"actor,omitempty"`
+}
+
+var sixDigits = regexp.MustCompile(`^[0-9]{6}$`)
+
+func (r *run) registerUpdates() error {
+	handlers := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{VerifyUpdate, r.verify, r.validateVerify},
+		{ResendCodeUpdate, r.resendCode, r.validateResendCode},
+		{ExtendUpdate, r.extend, r.validateExtend},
+		{DenyUpdate, r.deny, r.validateDeny},
+		{CompleteUpdate, r.complete, r.validateComplete},
+		{WithdrawUpdate, r.withdraw, r.validateWithdraw},
+		{RequestInfoUpdate, r.requestInfo, r.validateRequestInfo},
+		{InfoReceivedUpdate, r.infoReceived, r.validateInfoReceived},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,
+			workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return fmt.Errorf("register update %s: %w", h.name, err)
+		}
+	}
+	return nil
+}
+
+// refused is the error of a validator, and of a handler that finds the case
+// changed since its validator ran.
+func refused(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), "Refused")
+}
+
+func (r *run) open() error {
+	if r.st.Status.Closed() {
+		return refused("the case is %s", r.st.Status)
+	}
+	return nil
+}
+
+// --- verify ---
+
+func (r *run) validateVerify(ctx workflow.Context, in VerifyInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	st := r.st
+	if st.VerifiedAt != nil {
+		return refused("identity is already verified")
+	}
+	switch in.Method {
+	case MethodCode:
+		if !sixDigits.MatchString(in.Code) {
+			return refused("code must be 6 digits")
+		}
+		if st.Verification.Locked {
+			return refused("code verification is locked after %d wrong codes; staff must verify manually", maxCodeAttempts)
+		}
+		if st.Verification.codeHash == "" {
+			return refused("no code was sent for this case")
+		}
+		if st.Verification.ExpiresAt != nil && !workflow.Now(ctx).Before(*st.Verification.ExpiresAt) {
+			return refused("the code has expired; ask for a new one")
+		}
+	case MethodManual:
+		if strings.TrimSpace(in.Note) == "" {
+			return refused("manual verification needs a note on the evidence reviewed")
+		}
+	case MethodPortal:
+	default:
+		return refused("method must be one of code, portal, manual")
+	}
+	return nil
+}
+
+func (r *run) verify(ctx workflow.Context, in VerifyInput) (State, error) {
+	if err := r.validateVerify(ctx, in); err != nil {
+		return *r.st, err
+	}
+	if in.Method != MethodCode {
+		err := r.markVerified(ctx, in.Method, actorOr(in.Actor), in.Note)
+		return *r.st, err
+	}
+	hash := r.st.Verification.codeHash
+	var ok bool
+	check := activities.CodeCheck{CaseID: r.st.CaseID, Code: in.Code, Hash: hash}
+	if err := workflow.ExecuteActivity(checkOptions(ctx), a.CheckCode, check).Get(ctx, &ok); err != nil {
+		return *r.st, fmt.Errorf("check code: %w", err)
+	}
+	// The case may have changed while the check ran.
+	if err := r.validateVerify(ctx, in); err != nil {
+		return *r.st, err
+	}
+	if ok {
+		err := r.markVerified(ctx, MethodCode, "requester", "")
+		return *r.st, err
+	}
+	v := &r.st.Verification
+	v.Attempts++
+	left := maxCodeAttempts - v.Attempts
+	kind := "verification.failed"
+	if left <= 0 {
+		v.Locked = true
+		kind = "verification.locked"
+	}
+	r.changed++
+	if err := r.project(ctx, r.event(ctx, fmt.Sprintf("verification.failed:%d", v.Attempts), kind, "requester",
+		map[string]string{"attempt": fmt.Sprint(v.Attempts)})); err != nil {
+		return *r.st, err
+	}
+	if v.Locked {
+		return *r.st, temporal.NewApplicationError("wrong code; verification is now locked", WrongCode)
+	}
+	return *r.st, temporal.NewApplicationError(fmt.Sprintf("wrong code; %d tries left", left), WrongCode)
+}
+
+func (r *run) markVerified(ctx workflow.Context, method, by, note string) error {
+	st := r.st
+	now := workflow.Now(ctx)
+	st.VerifiedAt = &now
+	st.Verification.Method, st.Verification.By = method, by
+	st.Verification.codeHash, st.Verification.ExpiresAt = "", nil
+	st.Status = request.InProgress
+	if st.Due == nil {
+		s, err := r.schedule(ctx, &now)
+		if err != nil {
+			return err
+		}
+		r.setDue(ctx, s)
+	}
+	r.changed++
+	detail := map[string]string{"method": method}
+	if note != "" {
+		detail["note"] = note
+	}
+	return r.project(ctx, r.event(ctx, "case.verified", "case.verified", actorOr(by), detail))
+}
+
+// --- codes ---
+
+func (r *run) validateResendCode(in NoteInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	st := r.st
+	switch {
+	case st.Status != request.PendingVerification:
+		return refused("the case is not waiting for identity verification")
+	case st.Requester.Email == "":
+		return refused("the requester has no e-mail address to send a code to")
+	case st.Verification.Locked:
+		return refused("code verification is locked; staff must verify manually")
+	case st.Verification.CodeSent > maxCodeResends:
+		return refused("at most %d new codes may be sent", maxCodeResends)
+	}
+	return nil
+}
+
+func (r *run) resendCode(ctx workflow.Context, in NoteInput) (State, error) {
+	if err := r.validateResendCode(in); err != nil {
+		return *r.st, err
+	}
+	ev, err := r.sendCode(ctx)
+	if err != nil {
+		return *r.st, err
+	}
+	r.changed++
+	return *r.st, r.project(ctx, ev)
+}
+
+// sendCode has a new code made and mailed by an activity: the code itself
+// never enters history, only its keyed hash.
+func (r *run) sendCode(ctx workflow.Context) (activities.Event, error) {
+	st := r.st
+	key := r.noticeKey("verification_code")
+	expires := workflow.Now(ctx).Add(codeLifetime)
+	in := activities.CodeRequest{
+		Notice: activities.Notice{
+			CaseID: st.CaseID, Kind: "verification_code", Key: key, Recipient: activities.ToRequester,
+			To: st.Requester.Email, Language: st.Requester.Language,
+			Data: noticeData{Reference: st.Reference, Type: st.Type, Tenant: st.Tenant, RequesterName: st.Requester.Name},
+		},
+		ExpiresAt: expires,
+	}
+	var hash string
+	if err := workflow.ExecuteActivity(noticeOptions(ctx), a.SendCode, in).Get(ctx, &hash); err != nil {
+		return activities.Event{}, fmt.Errorf("send code: %w", err)
+	}
+	st.Verification.codeHash = hash
+	st.Verification.ExpiresAt = &expires
+	st.Verification.CodeSent++
+	return r.event(ctx, "verification.code_sent:"+key, "verification.code_sent", "system",
+		map[string]string{"channel": "email", "expires_at": expires.UTC().Format(time.RFC3339)}), nil
+}
+
+// --- extend ---
+
+func (r *run) validateExtend(ctx workflow.Context, in ExtendInput) error {
+	_, err := r.extended(ctx, in)
+	return err
+}
+
+// extended is the deadline an extension would give, or why it may not.
+func (r *run) extended(ctx workflow.Context, in ExtendInput) (policy.Deadline, error) {
+	if err := r.open(); err != nil {
+		return policy.Deadline{}, err
+	}
+	st := r.st
+	if strings.TrimSpace(in.Reason) == "" {
+		return policy.Deadline{}, refused("an extension needs a reason; it is sent to the requester")
+	}
+	if st.Due == nil {
+		return policy.Deadline{}, refused("the clock has not started yet (it starts on identity verification)")
+	}
+	if !workflow.Now(ctx).Before(st.Due.At) {
+		return policy.Deadline{}, refused("the deadline %s has passed; an extension must be granted before it", st.Due.Date)
+	}
+	by := r.pol.Extension
+	if in.Amount < 0 {
+		return policy.Deadline{}, refused("amount must be positive")
+	}
+	if in.Amount > 0 {
+		by.Amount = in.Amount
+	}
+	d, err := r.pol.Extend(*st.Due, by, len(st.Extensions))
+	if err != nil {
+		return policy.Deadline{}, refused("%v", err)
+	}
+	return d, nil
+}
+
+func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
+	if _, err := r.extended(ctx, in); err != nil {
+		return *r.st, err
+	}
+	// Recorded, so replay never recomputes the date with another calendar.
+	var res struct {
+		Due policy.Deadline
+		Err string
+	}
+	err := workflow.SideEffect(ctx, func(ctx workflow.Context) any {
+		d, err := r.extended(ctx, in)
+		res.Due = d
+		if err != nil {
+			res.Err = err.Error()
+		}
+		return res
+	}).Get(&res)
+	if err != nil {
+		return *r.st, err
+	}
+	if res.Err != "" {
+		return *r.st, refused("%s", res.Err)
+	}
+	st := r.st
+	from := *st.Due
+	st.Extensions = append(st.Extensions, Extension{Reason: in.Reason, From: from, To: res.Due,
+		At: workflow.Now(ctx), By: actorOr(in.Actor)})
+	st.Extended = true
+	if err := r.moveDue(ctx, res.Due); err != nil {
+		return *r.st, err
+	}
+	r.changed++
+	r.notifyRequester(ctx, "extension", noticeData{NewDueDate: res.Due.Date.String(), DueDate: from.Date.String(), Reason: in.Reason})
+	err = r.project(ctx, r.event(ctx, fmt.Sprintf("case.extended:%d", len(st.Extensions)), "case.extended", actorOr(in.Actor),
+		map[string]string{"reason": in.Reason, "from": from.Date.String(), "to": res.Due.Date.String()}))
+	return *r.st, err
+}
+
+// moveDue sets a new deadline and plans its reminders afresh.
+func (r *run) moveDue(ctx workflow.Context, due policy.Deadline) error {
+	st := r.st
+	var res struct {
+		Reminders []time.Time
+		Err       string
+	}
+	err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		rs, err := r.pol.ReminderTimes(due, workflow.Now(ctx))
+		res.Reminders = rs
+		if err != nil {
+			res.Err = err.Error()
+		}
+		return res
+	}).Get(&res)
+	if err != nil {
+		return err
+	}
+	if res.Err != "" {
+		return fmt.Errorf("plan reminders for case %s: %s", st.CaseID, res.Err)
+	}
+	st.Due = &due
+	st.Reminders = res.Reminders
+	st.Overdue = !workflow.Now(ctx).Before(due.At)
+	return nil
+}
+
+// --- deny, complete, withdraw ---
+
+func (r *run) validateDeny(in DenyInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if _, err := request.Parse(string(in.Reason), request.DenialReasons); err != nil {
+		return refused("reason: %v", err)
+	}
+	if strings.TrimSpace(in.Explanation) == "" {
+		return refused("a denial needs an explanation; it is sent to the requester")
+	}
+	return nil
+}
+
+func (r *run) deny(ctx workflow.Context, in DenyInput) (State, error) {
+	if err := r.validateDeny(in); err != nil {
+		return *r.st, err
+	}
+	st := r.st
+	st.Status, st.Outcome = request.Denied, "denied"
+	st.DenialReason, st.Explanation = in.Reason, in.Explanation
+	r.close(ctx)
+	r.changed++
+	r.notifyRequester(ctx, "denial", noticeData{DenialReason: in.Reason, Explanation: in.Explanation})
+	err := r.project(ctx, r.event(ctx, "case.denied", "case.denied", actorOr(in.Actor),
+		map[string]string{"reason": string(in.Reason), "explanation": in.Explanation}))
+	return *r.st, err
+}
+
+func (r *run) validateComplete(in CompleteInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if r.st.Status != request.InProgress {
+		return refused("only a case in progress can be completed (it is %s)", r.st.Status)
+	}
+	if strings.TrimSpace(in.Summary) == "" {
+		return refused("completion needs a summary; it is sent to the requester")
+	}
+	return nil
+}
+
+func (r *run) complete(ctx workflow.Context, in CompleteInput) (State, error) {
+	if err := r.validateComplete(in); err != nil {
+		return *r.st, err
+	}
+	st := r.st
+	st.Status, st.Outcome, st.Summary = request.Completed, "completed", in.Summary
+	r.close(ctx)
+	r.changed++
+	r.notifyRequester(ctx, "completion", noticeData{Summary: in.Summary})
+	err := r.project(ctx, r.event(ctx, "case.completed", "case.completed", actorOr(in.Actor),
+		map[string]string{"summary": in.Summary, "on_time": fmt.Sprint(!st.Overdue)}))
+	return *r.st, err
+}
+
+func (r *run) validateWithdraw(in NoteInput) error { return r.open() }
+
+func (r *run) withdraw(ctx workflow.Context, in NoteInput) (State, error) {
+	if err := r.validateWithdraw(in); err != nil {
+		return *r.st, err
+	}
+	st := r.st
+	st.Status, st.Outcome = request.Withdrawn, "withdrawn"
+	r.close(ctx)
+	r.changed++
+	r.notifyRequester(ctx, "withdrawn", noticeData{})
+	err := r.project(ctx, r.event(ctx, "case.withdrawn", "case.withdrawn", actorOr(in.Actor), map[string]string{"note": in.Note}))
+	return *r.st, err
+}
+
+// --- waiting for the requester ---
+
+func (r *run) validateRequestInfo(in NoteInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if r.st.Status != request.InProgress && r.st.Status != request.PendingVerification {
+		return refused("information can be requested only while the case is pending verification or in progress (it is %s)", r.st.Status)
+	}
+	if strings.TrimSpace(in.Note) == "" {
+		return refused("say what information is needed; it is sent to the requester")
+	}
+	return nil
+}
+
+func (r *run) requestInfo(ctx workflow.Context, in NoteInput) (State, error) {
+	if err := r.validateRequestInfo(in); err != nil {
+		return *r.st, err
+	}
+	st := r.st
+	st.resumeTo, st.Status, st.InfoNeeded = st.Status, request.AwaitingRequester, in.Note
+	if r.pol.StopTheClock && st.Due != nil {
+		st.Pauses = append(st.Pauses, Pause{From: workflow.Now(ctx)})
+	}
+	r.changed++
+	r.notifyRequester(ctx, "info_request", noticeData{Info: in.Note})
+	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.requested:%d", st.sent["info_request"]), "info.requested",
+		actorOr(in.Actor), map[string]string{"info": in.Note, "clock_stopped": fmt.Sprint(len(st.Pauses) > 0 && st.Pauses[len(st.Pauses)-1].To == nil)}))
+	return *r.st, err
+}
+
+func (r *run) validateInfoReceived(in NoteInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if r.st.Status != request.AwaitingRequester {
+		return refused("the case is not waiting for the requester")
+	}
+	return nil
+}
+
+func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
+	if err := r.validateInfoReceived(in); err != nil {
+		return *r.st, err
+	}
+	st := r.st
+	detail := map[string]string{"note": in.Note}
+	if n := len(st.Pauses); n > 0 && st.Pauses[n-1].To == nil {
+		now := workflow.Now(ctx)
+		p := &st.Pauses[n-1]
+		p.To = &now
+		var res struct {
+			Due policy.Deadline
+			Err string
+		}
+		err := workflow.SideEffect(ctx, func(workflow.Context) any {
+			d, err := r.pol.Resume(*st.Due, p.From, now)
+			res.Due = d
+			if err != nil {
+				res.Err = err.Error()
+			}
+			return res
+		}).Get(&res)
+		if err == nil && res.Err != "" {
+			err = errors.New(res.Err)
+		}
+		if err != nil {
+			return *r.st, fmt.Errorf("resume clock: %w", err)
+		}
+		detail["from"], detail["to"] = st.Due.Date.String(), res.Due.Date.String()
+		if err := r.moveDue(ctx, res.Due); err != nil {
+			return *r.st, err
+		}
+	}
+	st.Status, st.InfoNeeded = st.resumeTo, ""
+	r.changed++
+	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.received:%d", st.sent["info_request"]), "info.received", actorOr(in.Actor), detail))
+	return *r.st, err
+}

@@ -1,0 +1,101 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dsrflow/dsrflow/activities"
+)
+
+// a names activities by method; it is never called through.
+var a *activities.Activities
+
+// noticeData is the part of a notice that varies by kind; the rest comes
+// from the case.
+type noticeData = activities.NoticeData
+
+// recordOptions: the store projection retries until the store answers, so a
+// database outage delays the read model but never loses a case.
+func recordOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}
+
+// noticeOptions: a notice that still fails after about a day of retries is
+// recorded as failed on the case instead of holding it open forever.
+func noticeOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Minute,
+			MaximumAttempts:    60,
+		},
+	})
+}
+
+// checkOptions: checking a code is quick and must answer the waiting
+// update, so it retries briefly.
+func checkOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+	})
+}
+
+// noticeKey numbers notices of one kind so each has a stable key: a retried
+// activity finds its key already sent and does not send again.
+func (r *run) noticeKey(kind string) string {
+	r.st.sent[kind]++
+	return fmt.Sprintf("%s:%d", kind, r.st.sent[kind])
+}
+
+func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData) {
+	if r.st.Requester.Email == "" {
+		return
+	}
+	r.notify(ctx, activities.Notice{
+		Recipient: activities.ToRequester, To: r.st.Requester.Email,
+		Language: r.st.Requester.Language,
+	}, kind, r.noticeKey(kind), d)
+}
+
+func (r *run) notifyDPO(ctx workflow.Context, kind, key string, d noticeData) {
+	r.notify(ctx, activities.Notice{Recipient: activities.ToDPO}, kind, key, d)
+}
+
+// notify sends in the background so a slow mail relay never delays the
+// case; the case waits for outstanding notices only when it closes.
+func (r *run) notify(ctx workflow.Context, n activities.Notice, kind, key string, d noticeData) {
+	st := r.st
+	n.CaseID, n.Kind, n.Key = st.CaseID, kind, key
+	d.Reference, d.Type, d.Tenant = st.Reference, st.Type, st.Tenant
+	d.RequesterName = st.Requester.Name
+	if st.Due != nil && d.DueDate == "" {
+		d.DueDate = st.Due.Date.String()
+	}
+	n.Data = d
+	r.notices.Add(1)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer r.notices.Done()
+		err := workflow.ExecuteActivity(noticeOptions(ctx), a.Notify, n).Get(ctx, nil)
+		if err == nil {
+			return
+		}
+		r.logger.Warn("notice failed", "kind", kind, "key", key, "error", err)
+		if err := r.project(ctx, r.event(ctx, "notice.failed:"+key, "notice.failed", "system",
+			map[string]string{"kind": kind, "key": key})); err != nil {
+			r.logger.Error("record notice failure", "error", err)
+		}
+	})
+}

@@ -1,0 +1,433 @@
+// Package workflows holds the request workflow: one Temporal workflow per
+// data-subject request, from receipt through identity verification, the SLA
+// clock, staff actions and closure.
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/calendar"
+	"github.com/dsrflow/dsrflow/policy"
+	"github.com/dsrflow/dsrflow/request"
+)
+
+// Names under which the workflow, its query and its updates are registered.
+const (
+	RequestName = "Request"
+	StateQuery  = "state"
+)
+
+// Search attributes carry no personal data: where the case stands and when
+// it is due.
+var (
+	StatusKey = temporal.NewSearchAttributeKeyKeyword("DsrStatus")
+	TypeKey   = temporal.NewSearchAttributeKeyKeyword("DsrType")
+	DueKey    = temporal.NewSearchAttributeKeyTime("DsrDueAt")
+)
+
+// WorkflowID is the Temporal workflow ID of a case. Case IDs are random, so
+// the workflow ID tells nothing about the requester.
+func WorkflowID(caseID string) string { return "dsr:" + caseID }
+
+// Verification of identity at intake and afterwards.
+const (
+	MethodCode   = "code"   // one-time code sent by e-mail
+	MethodPortal = "portal" // the customer-service portal vouches for a logged-in subject
+	MethodManual = "manual" // DPO staff reviewed documents
+)
+
+const (
+	maxCodeAttempts = 5
+	maxCodeResends  = 3
+	codeLifetime    = 30 * time.Minute
+)
+
+// Requester is the data subject or whoever acts for them. It is personal
+// data: it travels in workflow history only sealed by the payload codec.
+type Requester struct {
+	Name      string            `json:"name,omitempty"`
+	Email     string            `json:"email,omitempty"`
+	Phone     string            `json:"phone,omitempty"`
+	AccountID string            `json:"account_id,omitempty"`
+	Language  request.Language  `json:"language"`
+	ActingFor request.ActingFor `json:"acting_for"`
+}
+
+// Input opens a case.
+type Input struct {
+	CaseID     string          `json:"case_id"`
+	Reference  string          `json:"reference"`
+	Tenant     string          `json:"tenant"`
+	Type       request.Type    `json:"type"`
+	Channel    request.Channel `json:"channel"`
+	PolicyID   string          `json:"policy_id"`
+	Requester  Requester       `json:"requester"`
+	ReceivedAt time.Time       `json:"received_at"`
+	Details    string          `json:"details,omitempty"`
+	// VerifiedBy is set when the intake channel already established the
+	// subject's identity (a portal assertion); empty means verify first.
+	VerifiedBy string `json:"verified_by,omitempty"`
+	Actor      string `json:"actor,omitempty"`
+}
+
+// Extension is one granted extension of the deadline.
+type Extension struct {
+	Reason string          `json:"reason"`
+	From   policy.Deadline `json:"from"`
+	To     policy.Deadline `json:"to"`
+	At     time.Time       `json:"at"`
+	By     string          `json:"by"`
+}
+
+// Pause is a period the clock stood still while the case waited for the
+// requester (stop-the-clock policies only).
+type Pause struct {
+	From time.Time  `json:"from"`
+	To   *time.Time `json:"to,omitempty"`
+}
+
+// Verification is where identity verification stands. The code itself never
+// enters the workflow; only its keyed hash does.
+type Verification struct {
+	Method    string     `json:"method,omitempty"`
+	By        string     `json:"by,omitempty"`
+	CodeSent  int        `json:"codes_sent"`
+	Attempts  int        `json:"failed_attempts"`
+	Locked    bool       `json:"locked"`
+	ExpiresAt *time.Time `json:"code_expires_at,omitempty"`
+	codeHash  string
+}
+
+// State is the live state of a case, returned by the state query.
+type State struct {
+	CaseID       string               `json:"case_id"`
+	Reference    string               `json:"reference"`
+	Tenant       string               `json:"tenant"`
+	Type         request.Type         `json:"type"`
+	Channel      request.Channel      `json:"channel"`
+	PolicyID     string               `json:"policy_id"`
+	Status       request.Status       `json:"status"`
+	Extended     bool                 `json:"extended"`
+	Overdue      bool                 `json:"overdue"`
+	ReceivedAt   time.Time            `json:"received_at"`
+	VerifiedAt   *time.Time           `json:"verified_at,omitempty"`
+	ClosedAt     *time.Time           `json:"closed_at,omitempty"`
+	ClockStart   policy.ClockStart    `json:"clock_start"`
+	ClockFrom    *time.Time           `json:"clock_started_at,omitempty"`
+	Due          *policy.Deadline     `json:"due,omitempty"`
+	VerifyBy     policy.Deadline      `json:"verify_by"`
+	Reminders    []time.Time          `json:"reminders,omitempty"`
+	Extensions   []Extension          `json:"extensions,omitempty"`
+	Pauses       []Pause              `json:"pauses,omitempty"`
+	Verification Verification         `json:"verification"`
+	InfoNeeded   string               `json:"info_needed,omitempty"`
+	Outcome      string               `json:"outcome,omitempty"`
+	DenialReason request.DenialReason `json:"denial_reason,omitempty"`
+	Explanation  string               `json:"explanation,omitempty"`
+	Summary      string               `json:"summary,omitempty"`
+	Revision     int64                `json:"revision"`
+	Requester    Requester            `json:"requester"`
+
+	// resumeTo is the status a case returns to when the requester answers.
+	resumeTo request.Status
+	// sent counts notices by kind so each one gets a stable, unique key.
+	sent map[string]int
+}
+
+// Result is what a closed case returns.
+type Result struct {
+	Status  request.Status `json:"status"`
+	Outcome string         `json:"outcome"`
+}
+
+// Workflows holds what the workflow code reads but does not own: the policy
+// registry. Deadline arithmetic runs in SideEffects so that a later change of
+// a calendar or policy never changes the history of a running case.
+type Workflows struct {
+	Policies *policy.Registry
+}
+
+// Request runs one data-subject request to its close.
+func (w *Workflows) Request(ctx workflow.Context, in Input) (Result, error) {
+	r, err := w.open(ctx, in)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := r.run(); err != nil {
+		return Result{}, err
+	}
+	return Result{Status: r.st.Status, Outcome: r.st.Outcome}, nil
+}
+
+// run is one running case: its state and the context it acts in.
+type run struct {
+	ctx    workflow.Context
+	in     Input
+	pol    *policy.Policy
+	st     *State
+	logger log.Logger
+	// changed is bumped by every update so the main loop re-plans its timers.
+	changed int
+	// notices tracks notices still being sent, so the case closes only
+	// after they are out (or have failed and been recorded).
+	notices workflow.WaitGroup
+}
+
+func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
+	if in.CaseID == "" {
+		return nil, temporal.NewNonRetryableApplicationError("case ID is required", "InvalidInput", nil)
+	}
+	pol, ok := w.Policies.Get(in.PolicyID)
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown policy %q", in.PolicyID), "InvalidInput", nil)
+	}
+	st := &State{
+		CaseID: in.CaseID, Reference: in.Reference, Tenant: in.Tenant, Type: in.Type,
+		Channel: in.Channel, PolicyID: in.PolicyID, Status: request.Received,
+		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
+		Requester: in.Requester, sent: map[string]int{},
+	}
+	r := &run{ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx)}
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
+		return nil, fmt.Errorf("register query: %w", err)
+	}
+	if err := r.registerUpdates(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *run) run() error {
+	ctx, st := r.ctx, r.st
+	sched, err := r.schedule(ctx, nil)
+	if err != nil {
+		return err
+	}
+	st.VerifyBy = sched.VerifyBy
+	r.setDue(ctx, sched)
+
+	opened := r.event(ctx, "case.opened", "case.opened", actorOr(r.in.Actor), map[string]string{
+		"type": string(st.Type), "channel": string(st.Channel), "policy": st.PolicyID, "tenant": st.Tenant,
+	})
+	if err := r.project(ctx, opened); err != nil {
+		return err
+	}
+	r.notifyRequester(ctx, "acknowledgement", noticeData{})
+
+	if r.in.VerifiedBy != "" {
+		if err := r.markVerified(ctx, MethodPortal, r.in.VerifiedBy, ""); err != nil {
+			return err
+		}
+	} else {
+		st.Status = request.PendingVerification
+		var events []activities.Event
+		if st.Requester.Email != "" {
+			ev, err := r.sendCode(ctx)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		if err := r.project(ctx, events...); err != nil {
+			return err
+		}
+	}
+
+	for !st.Status.Closed() {
+		at, fire := r.nextTimer()
+		seen := r.changed
+		var fired bool
+		if fire == nil {
+			if err := workflow.Await(ctx, func() bool { return r.changed != seen }); err != nil {
+				return err
+			}
+		} else {
+			d := at.Sub(workflow.Now(ctx))
+			if d > 0 {
+				ok, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return r.changed != seen })
+				if err != nil {
+					return err
+				}
+				fired = !ok
+			} else {
+				fired = true
+			}
+		}
+		if fired {
+			if err := fire(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	// Let update handlers that closed the case finish, then the notices.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	r.notices.Wait(ctx)
+	return nil
+}
+
+// nextTimer is the earliest thing the case waits for, or nil when it waits
+// only for staff or the requester.
+func (r *run) nextTimer() (time.Time, func(workflow.Context) error) {
+	st := r.st
+	var at time.Time
+	var fire func(workflow.Context) error
+	consider := func(t time.Time, f func(workflow.Context) error) {
+		if fire == nil || t.Before(at) {
+			at, fire = t, f
+		}
+	}
+	if st.Status == request.PendingVerification {
+		consider(st.VerifyBy.At, r.verificationExpired)
+	}
+	paused := st.Status == request.AwaitingRequester && r.pol.StopTheClock
+	if st.Due != nil && !paused {
+		if len(st.Reminders) > 0 {
+			consider(st.Reminders[0], r.remind)
+		}
+		if !st.Overdue {
+			consider(st.Due.At, r.breach)
+		}
+	}
+	return at, fire
+}
+
+func (r *run) verificationExpired(ctx workflow.Context) error {
+	st := r.st
+	st.Status = request.Denied
+	st.DenialReason = request.IdentityUnverified
+	st.Outcome = "denied"
+	r.close(ctx)
+	r.notifyRequester(ctx, "identity_unverified", noticeData{})
+	return r.project(ctx, r.event(ctx, "case.denied", "case.denied", "system", map[string]string{
+		"reason": string(request.IdentityUnverified), "explanation": "identity not verified by " + st.VerifyBy.Date.String(),
+	}))
+}
+
+func (r *run) remind(ctx workflow.Context) error {
+	st := r.st
+	at := st.Reminders[0]
+	st.Reminders = st.Reminders[1:]
+	days := st.Due.Date.Sub(calendar.DateOf(at.In(r.pol.Location)))
+	key := "reminder:" + at.UTC().Format(time.RFC3339)
+	r.notifyDPO(ctx, "reminder", key, noticeData{DaysLeft: days})
+	return r.project(ctx, r.event(ctx, key, "sla.reminder", "system", map[string]string{"due": st.Due.Date.String()}))
+}
+
+func (r *run) breach(ctx workflow.Context) error {
+	st := r.st
+	st.Overdue = true
+	st.Reminders = nil
+	r.notifyDPO(ctx, "overdue", "overdue", noticeData{})
+	return r.project(ctx, r.event(ctx, "sla.breached", "sla.breached", "system", map[string]string{"due": st.Due.Date.String()}))
+}
+
+// schedule computes the policy's dates in a SideEffect: the result is
+// recorded, so replay never recomputes it with a newer calendar.
+func (r *run) schedule(ctx workflow.Context, verifiedAt *time.Time) (policy.Schedule, error) {
+	type result struct {
+		Schedule policy.Schedule
+		Err      string
+	}
+	var res result
+	enc := workflow.SideEffect(ctx, func(workflow.Context) any {
+		s, err := r.pol.Schedule(r.st.Type, r.st.ReceivedAt, verifiedAt)
+		if err != nil {
+			return result{Err: err.Error()}
+		}
+		return result{Schedule: s}
+	})
+	if err := enc.Get(&res); err != nil {
+		return policy.Schedule{}, fmt.Errorf("decode schedule: %w", err)
+	}
+	if res.Err != "" {
+		// A deadline the calendars cannot compute is an operator problem
+		// (e.g. next year's holidays not loaded). Failing the task keeps
+		// the case alive and retrying until the calendar is added.
+		return policy.Schedule{}, fmt.Errorf("compute deadline for case %s: %s", r.st.CaseID, res.Err)
+	}
+	return res.Schedule, nil
+}
+
+func (r *run) setDue(ctx workflow.Context, s policy.Schedule) {
+	if s.Due == nil {
+		return
+	}
+	r.st.Due = s.Due
+	r.st.ClockFrom = s.StartedAt
+	// A case verified late skips the reminders whose day has passed.
+	now := workflow.Now(ctx)
+	r.st.Reminders = nil
+	for _, t := range s.Reminders {
+		if t.After(now) {
+			r.st.Reminders = append(r.st.Reminders, t)
+		}
+	}
+}
+
+func (r *run) close(ctx workflow.Context) {
+	now := workflow.Now(ctx)
+	r.st.ClosedAt = &now
+	r.st.Reminders = nil
+}
+
+// project writes the case row and the given audit events to the store.
+func (r *run) project(ctx workflow.Context, events ...activities.Event) error {
+	r.st.Revision++
+	r.upsertSearchAttributes(ctx)
+	in := activities.Projection{Case: r.snapshot(), Events: events}
+	return workflow.ExecuteActivity(recordOptions(ctx), a.Record, in).Get(ctx, nil)
+}
+
+func (r *run) upsertSearchAttributes(ctx workflow.Context) {
+	updates := []temporal.SearchAttributeUpdate{
+		StatusKey.ValueSet(string(r.st.Status)),
+		TypeKey.ValueSet(string(r.st.Type)),
+	}
+	if r.st.Due != nil {
+		updates = append(updates, DueKey.ValueSet(r.st.Due.At))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		r.logger.Info("upsert search attributes failed", "error", err)
+	}
+}
+
+func (r *run) snapshot() activities.Case {
+	st := r.st
+	c := activities.Case{
+		ID: st.CaseID, Reference: st.Reference, Tenant: st.Tenant, Type: string(st.Type),
+		Channel: string(st.Channel), Status: string(st.Status), PolicyID: st.PolicyID,
+		Extended: st.Extended, Overdue: st.Overdue,
+		RequesterName: st.Requester.Name, RequesterEmail: st.Requester.Email,
+		RequesterPhone: st.Requester.Phone, RequesterAccountID: st.Requester.AccountID,
+		Language: string(st.Requester.Language), ActingFor: string(st.Requester.ActingFor),
+		ReceivedAt: st.ReceivedAt, VerifiedAt: st.VerifiedAt, ClosedAt: st.ClosedAt,
+		Outcome: st.Outcome, DenialReason: string(st.DenialReason), Summary: st.Summary,
+		Revision: st.Revision,
+	}
+	if st.Due != nil {
+		at := st.Due.At
+		c.DueAt = &at
+		c.DueDate = st.Due.Date.String()
+	}
+	return c
+}
+
+func (r *run) event(ctx workflow.Context, key, kind, actor string, detail map[string]string) activities.Event {
+	return activities.Event{Key: key, Kind: kind, Actor: actor, Detail: detail, OccurredAt: workflow.Now(ctx)}
+}
+
+func actorOr(a string) string {
+	if a == "" {
+		return "system"
+	}
+	return a
+}
+
