@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
 )
 
@@ -63,4 +62,4 @@ func (s *Server) policyDeadline(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"policy": p.ID, "type": typ, "schedule": sched})
 }
 
-var _ = policy.OnReceipt
+

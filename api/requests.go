@@ -26,22 +26,22 @@ import (
 
 // OpenRequest is the body of POST /v1/requests.
 type OpenRequest struct {
-	Tenant     string               `json:"tenant"`
-	Type       string               `json:"type"`
-	Channel    string               `json:"channel"`
-	PolicyID   string               `json:"policy_id"`
-	Requester  workflows.Requester  `json:"requester"`
-	ReceivedAt *time.Time           `json:"received_at,omitempty"`
-	Details    string               `json:"details,omitempty"`
-	VerifiedBy string               `json:"verified_by,omitempty"`
-	Actor      string               `json:"actor,omitempty"`
+	Tenant     string              `json:"tenant"`
+	Type       string              `json:"type"`
+	Channel    string              `json:"channel"`
+	PolicyID   string              `json:"policy_id"`
+	Requester  workflows.Requester `json:"requester"`
+	ReceivedAt *time.Time          `json:"received_at,omitempty"`
+	Details    string              `json:"details,omitempty"`
+	VerifiedBy string              `json:"verified_by,omitempty"`
+	Actor      string              `json:"actor,omitempty"`
 }
 
 // Opened is the answer to a new request.
 type Opened struct {
-	ID        string         `json:"id"`
-	Reference string         `json:"reference"`
-	Status    request.Status `json:"status"`
+	ID        string            `json:"id"`
+	Reference string            `json:"reference"`
+	Status    request.Status    `json:"status"`
 	Links     map[string]string `json:"links"`
 }
 

@@ -81,9 +81,20 @@ func (d Date) Weekday() time.Weekday { return d.utc().Weekday() }
 
 // MarshalText writes YYYY-MM-DD, so JSON and YAML carry the same spelling
 // people type in config.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+// MarshalText writes YYYY-MM-DD; the zero Date, which is no day, is empty
+// so that it survives a round trip through JSON.
+func (d Date) MarshalText() ([]byte, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return []byte(d.String()), nil
+}
 
 func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = Date{}
+		return nil
+	}
 	v, err := ParseDate(string(b))
 	if err != nil {
 		return err

@@ -157,3 +157,18 @@ func TestDateEncoding(t *testing.T) {
 		t.Errorf("YAML decode = %v, %v", out, err)
 	}
 }
+
+// A struct holding an unset Date must survive JSON, as Temporal payloads do.
+func TestZeroDateRoundTrip(t *testing.T) {
+	var in, out struct{ D Date }
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("unmarshal %s: %v", b, err)
+	}
+	if !out.D.IsZero() {
+		t.Errorf("zero date came back as %v", out.D)
+	}
+}

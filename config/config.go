@@ -162,8 +162,14 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
+	if yamlOnly[e.Key] {
+		return fmt.Sprintf("config %s (YAML file only): %s", e.Key, e.Reason)
+	}
 	return fmt.Sprintf("config %s (env DSR_%s): %s", e.Key, envName(e.Key), e.Reason)
 }
+
+// yamlOnly are the keys that hold lists, which the environment cannot set.
+var yamlOnly = map[string]bool{"calendars": true, "policies": true}
 
 func envName(key string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_").Replace(key))
@@ -306,6 +312,6 @@ func checkDatabaseURL(raw string) error {
 	case "postgres", "postgresql", "sqlite", "file":
 		return nil
 	default:
-		return fmt.Errorf("scheme %q is not postgres, postgresql or sqlite", u.Scheme)
+		return fmt.Errorf("scheme %q is not postgres, postgresql, sqlite or file", u.Scheme)
 	}
 }

@@ -28,9 +28,14 @@ func (p Policies) Registry() (*policy.Registry, error) {
 	return reg, nil
 }
 
-// Validate checks the configured calendars and policies.
+// Validate checks the configured calendars and policies; a problem is
+// reported under the key (calendars or policies) it comes from.
 func (p Policies) Validate() error {
-	if _, err := p.Registry(); err != nil {
+	cals, err := calendar.Load(p.Calendars)
+	if err != nil {
+		return &FieldError{Key: "calendars", Reason: err.Error()}
+	}
+	if _, err := policy.NewRegistry(cals, p.Policies); err != nil {
 		return &FieldError{Key: "policies", Reason: err.Error()}
 	}
 	return nil

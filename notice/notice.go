@@ -129,7 +129,7 @@ func validate(kind Kind, d Data) error {
 	// The reference goes into the subject line; a line break there would
 	// split the subject or smuggle in a header.
 	if strings.ContainsAny(d.Reference, "\r\n") {
-		return errors.New("Reference contains a line break")
+		return errors.New("field Reference contains a line break")
 	}
 	for _, f := range required[kind] {
 		var empty bool

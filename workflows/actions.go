@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -191,11 +190,7 @@ func (r *run) markVerified(ctx workflow.Context, method, by, note string) error 
 	st.Verification.codeHash, st.Verification.ExpiresAt = "", nil
 	st.Status = request.InProgress
 	if st.Due == nil {
-		s, err := r.schedule(ctx, &now)
-		if err != nil {
-			return err
-		}
-		r.setDue(ctx, s)
+		r.setDue(ctx, r.schedule(ctx, &now))
 	}
 	r.changed++
 	detail := map[string]string{"method": method}
@@ -302,65 +297,27 @@ func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
 	if _, err := r.extended(ctx, in); err != nil {
 		return *r.st, err
 	}
-	// Recorded, so replay never recomputes the date with another calendar.
-	var res struct {
-		Due policy.Deadline
-		Err string
-	}
-	err := workflow.SideEffect(ctx, func(ctx workflow.Context) any {
-		d, err := r.extended(ctx, in)
-		res.Due = d
-		if err != nil {
-			res.Err = err.Error()
-		}
-		return res
-	}).Get(&res)
-	if err != nil {
-		return *r.st, err
-	}
-	if res.Err != "" {
-		return *r.st, refused("%s", res.Err)
-	}
+	due := compute(ctx, "extend deadline", func() (policy.Deadline, error) { return r.extended(ctx, in) })
 	st := r.st
 	from := *st.Due
-	st.Extensions = append(st.Extensions, Extension{Reason: in.Reason, From: from, To: res.Due,
+	st.Extensions = append(st.Extensions, Extension{Reason: in.Reason, From: from, To: due,
 		At: workflow.Now(ctx), By: actorOr(in.Actor)})
 	st.Extended = true
-	if err := r.moveDue(ctx, res.Due); err != nil {
-		return *r.st, err
-	}
+	r.moveDue(ctx, due)
 	r.changed++
-	r.notifyRequester(ctx, "extension", noticeData{NewDueDate: res.Due.Date.String(), DueDate: from.Date.String(), Reason: in.Reason})
-	err = r.project(ctx, r.event(ctx, fmt.Sprintf("case.extended:%d", len(st.Extensions)), "case.extended", actorOr(in.Actor),
-		map[string]string{"reason": in.Reason, "from": from.Date.String(), "to": res.Due.Date.String()}))
+	r.notifyRequester(ctx, "extension", noticeData{NewDueDate: due.Date.String(), DueDate: from.Date.String(), Reason: in.Reason})
+	err := r.project(ctx, r.event(ctx, fmt.Sprintf("case.extended:%d", len(st.Extensions)), "case.extended", actorOr(in.Actor),
+		map[string]string{"reason": in.Reason, "from": from.Date.String(), "to": due.Date.String()}))
 	return *r.st, err
 }
 
 // moveDue sets a new deadline and plans its reminders afresh.
-func (r *run) moveDue(ctx workflow.Context, due policy.Deadline) error {
+func (r *run) moveDue(ctx workflow.Context, due policy.Deadline) {
 	st := r.st
-	var res struct {
-		Reminders []time.Time
-		Err       string
-	}
-	err := workflow.SideEffect(ctx, func(workflow.Context) any {
-		rs, err := r.pol.ReminderTimes(due, workflow.Now(ctx))
-		res.Reminders = rs
-		if err != nil {
-			res.Err = err.Error()
-		}
-		return res
-	}).Get(&res)
-	if err != nil {
-		return err
-	}
-	if res.Err != "" {
-		return fmt.Errorf("plan reminders for case %s: %s", st.CaseID, res.Err)
-	}
+	now := workflow.Now(ctx)
 	st.Due = &due
-	st.Reminders = res.Reminders
-	st.Overdue = !workflow.Now(ctx).Before(due.At)
-	return nil
+	st.Reminders = compute(ctx, "plan reminders", func() ([]time.Time, error) { return r.pol.ReminderTimes(due, now) })
+	st.Overdue = !now.Before(due.At)
 }
 
 // --- deny, complete, withdraw ---
@@ -486,28 +443,10 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
 		now := workflow.Now(ctx)
 		p := &st.Pauses[n-1]
 		p.To = &now
-		var res struct {
-			Due policy.Deadline
-			Err string
-		}
-		err := workflow.SideEffect(ctx, func(workflow.Context) any {
-			d, err := r.pol.Resume(*st.Due, p.From, now)
-			res.Due = d
-			if err != nil {
-				res.Err = err.Error()
-			}
-			return res
-		}).Get(&res)
-		if err == nil && res.Err != "" {
-			err = errors.New(res.Err)
-		}
-		if err != nil {
-			return *r.st, fmt.Errorf("resume clock: %w", err)
-		}
-		detail["from"], detail["to"] = st.Due.Date.String(), res.Due.Date.String()
-		if err := r.moveDue(ctx, res.Due); err != nil {
-			return *r.st, err
-		}
+		paused := p.From
+		due := compute(ctx, "resume clock", func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, paused, now) })
+		detail["from"], detail["to"] = st.Due.Date.String(), due.Date.String()
+		r.moveDue(ctx, due)
 	}
 	st.Status, st.InfoNeeded = st.resumeTo, ""
 	r.changed++

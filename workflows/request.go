@@ -205,10 +205,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 
 func (r *run) run() error {
 	ctx, st := r.ctx, r.st
-	sched, err := r.schedule(ctx, nil)
-	if err != nil {
-		return err
-	}
+	sched := r.schedule(ctx, nil)
 	st.VerifyBy = sched.VerifyBy
 	r.setDue(ctx, sched)
 
@@ -329,31 +326,31 @@ func (r *run) breach(ctx workflow.Context) error {
 	return r.project(ctx, r.event(ctx, "sla.breached", "sla.breached", "system", map[string]string{"due": st.Due.Date.String()}))
 }
 
-// schedule computes the policy's dates in a SideEffect: the result is
-// recorded, so replay never recomputes it with a newer calendar.
-func (r *run) schedule(ctx workflow.Context, verifiedAt *time.Time) (policy.Schedule, error) {
-	type result struct {
-		Schedule policy.Schedule
-		Err      string
-	}
-	var res result
-	enc := workflow.SideEffect(ctx, func(workflow.Context) any {
-		s, err := r.pol.Schedule(r.st.Type, r.st.ReceivedAt, verifiedAt)
-		if err != nil {
-			return result{Err: err.Error()}
-		}
-		return result{Schedule: s}
+// schedule computes the policy's dates for the case.
+func (r *run) schedule(ctx workflow.Context, verifiedAt *time.Time) policy.Schedule {
+	return compute(ctx, "compute deadline", func() (policy.Schedule, error) {
+		return r.pol.Schedule(r.st.Type, r.st.ReceivedAt, verifiedAt)
 	})
-	if err := enc.Get(&res); err != nil {
-		return policy.Schedule{}, fmt.Errorf("decode schedule: %w", err)
+}
+
+// compute runs deadline arithmetic in a SideEffect: the result is recorded,
+// so replay never recomputes it with a newer calendar or policy. An error is
+// not recorded but panics, which fails the workflow task instead of the
+// case: Temporal retries the task, and the case stays open until the cause
+// (typically a calendar that does not yet cover next year) is fixed.
+func compute[T any](ctx workflow.Context, what string, f func() (T, error)) T {
+	var v T
+	err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		res, err := f()
+		if err != nil {
+			panic(fmt.Sprintf("%s: %v", what, err))
+		}
+		return res
+	}).Get(&v)
+	if err != nil {
+		panic(fmt.Sprintf("%s: decode: %v", what, err))
 	}
-	if res.Err != "" {
-		// A deadline the calendars cannot compute is an operator problem
-		// (e.g. next year's holidays not loaded). Failing the task keeps
-		// the case alive and retrying until the calendar is added.
-		return policy.Schedule{}, fmt.Errorf("compute deadline for case %s: %s", r.st.CaseID, res.Err)
-	}
-	return res.Schedule, nil
+	return v
 }
 
 func (r *run) setDue(ctx workflow.Context, s policy.Schedule) {
@@ -430,4 +427,3 @@ func actorOr(a string) string {
 	}
 	return a
 }
-

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dsrflow/dsrflow/activities"
@@ -578,5 +580,25 @@ func TestInfoRequestKeepsClockRunning(t *testing.T) {
 	mustNotFail(t, "info received", got)
 	if got.state.Due.Date.String() != "2026-04-02" {
 		t.Errorf("due moved to %s without stop-the-clock", got.state.Due.Date)
+	}
+}
+
+// A deadline the calendar cannot compute (China's 2027 holidays are not
+// published yet) must not close the case: the workflow task fails and is
+// retried until an operator adds the calendar.
+func TestDeadlineBeyondCalendarKeepsCaseOpen(t *testing.T) {
+	received := time.Date(2026, 12, 20, 10, 0, 0, 0, shanghai)
+	h := newHarness(t, "cn-15wd", received)
+	h.env.ExecuteWorkflow(workflows.RequestName, h.in)
+	err := h.env.GetWorkflowError()
+	var panicErr *temporal.PanicError
+	if !errors.As(err, &panicErr) {
+		t.Fatalf("workflow error %v (%T), want a panic that fails the task, not the case", err, err)
+	}
+	if !strings.Contains(panicErr.Error(), "2027") {
+		t.Errorf("panic does not name the uncovered date: %v", panicErr)
+	}
+	if _, err := h.store.Case(context.Background(), h.in.CaseID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a case was projected before its deadline was known: %v", err)
 	}
 }

@@ -82,6 +82,24 @@ var skipNotice sync.Once
 
 func openPostgres(t testing.TB) *store.Store {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, PostgresURL(t))
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	t.Cleanup(func() { closeStore(t, s) })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	return s
+}
+
+// PostgresURL creates a schema private to t and returns a URL whose
+// connections land in it; the schema is dropped when t ends. Tests that run
+// the dsr binary hand it this URL.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
 	base, explicit := os.LookupEnv("DSR_TEST_DATABASE_URL")
 	if base == "" {
 		base, explicit = DefaultPostgresURL, false
@@ -111,7 +129,8 @@ func openPostgres(t testing.TB) *store.Store {
 		admin.Close()
 		t.Fatalf("storetest: create schema %s: %v", schema, err)
 	}
-	// Registered before the store's Close, so it runs after it.
+	// Registered before any store on the schema is opened, so it runs after
+	// their Close.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -120,20 +139,11 @@ func openPostgres(t testing.TB) *store.Store {
 		}
 		closeStore(t, admin)
 	})
-
 	schemaURL, err := withSearchPath(base, schema)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	s, err := store.Open(ctx, schemaURL)
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	t.Cleanup(func() { closeStore(t, s) })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	return s
+	return schemaURL
 }
 
 // withSearchPath adds search_path to the URL's query; pgx sends unknown

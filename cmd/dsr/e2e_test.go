@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dsrflow/dsrflow/devserver"
+	"github.com/dsrflow/dsrflow/store/storetest"
+)
+
+// binary is the dsr binary the end-to-end tests run, built once.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dsr-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "dsr")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build dsr: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// needTemporal fails, never skips, when the dev server binary is missing:
+// a suite that silently skipped its end-to-end tests would prove nothing.
+func needTemporal(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test; run without -short")
+	}
+	if _, err := devserver.Find(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func freePort(t *testing.T) string {
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	return port
+}
+
+// syncBuffer collects a child's output for the failure log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// devEngine is a running `dsr dev`.
+type devEngine struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	base    string
+	dataDir string
+	done    chan error
+}
+
+func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
+	t.Helper()
+	httpAddr := freeAddr(t)
+	cmd := exec.Command(binary, "dev")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(),
+		"DSR_DATA_DIR="+dataDir,
+		"DSR_HTTP_ADDR="+httpAddr,
+		"DSR_DATABASE_URL="+dbURL,
+		"DSR_DEV_TEMPORAL_PORT="+freePort(t),
+		"DSR_DEV_UI_PORT="+freePort(t),
+		"DSR_DEV_MAILBOX_ADDR="+freeAddr(t),
+	)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e := &devEngine{t: t, cmd: cmd, out: out, base: "http://" + httpAddr, dataDir: dataDir, done: make(chan error, 1)}
+	go func() { e.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-e.done
+		}
+		if t.Failed() {
+			t.Logf("dsr dev output:\n%s", out.String())
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(e.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return e
+			}
+		}
+		select {
+		case err := <-e.done:
+			e.done <- err
+			t.Fatalf("dsr dev exited before it was ready: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("dsr dev not ready after 90s\n%s", out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// stop interrupts dsr dev as Ctrl-C would and waits for it to exit.
+func (e *devEngine) stop() {
+	e.t.Helper()
+	if err := e.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		e.t.Fatal(err)
+	}
+	select {
+	case err := <-e.done:
+		if err != nil {
+			e.t.Fatalf("dsr dev exited with %v\n%s", err, e.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		e.t.Fatalf("dsr dev did not stop within 60s")
+	}
+}
+
+// temporalProcesses lists running processes whose command line names this
+// engine's Temporal database, i.e. its dev server children.
+func temporalProcesses(dataDir string) []string {
+	db := filepath.Join(dataDir, "temporal.db")
+	var found []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range dirs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		cmdline := strings.ReplaceAll(string(b), "\x00", " ")
+		if strings.Contains(cmdline, db) {
+			found = append(found, filepath.Base(filepath.Dir(f))+": "+cmdline)
+		}
+	}
+	return found
+}
+
+type response struct {
+	status int
+	ctype  string
+	body   map[string]any
+	raw    string
+}
+
+func (e *devEngine) do(method, path, ctype, body string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.base+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	r := response{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), raw: string(b)}
+	_ = json.Unmarshal(b, &r.body)
+	return r
+}
+
+func (e *devEngine) post(path, body string) response {
+	return e.do("POST", path, "application/json", body)
+}
+func (e *devEngine) get(path string) response { return e.do("GET", path, "", "") }
+
+func expect(t *testing.T, what string, r response, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("%s: status %d, want %d: %s", what, r.status, status, r.raw)
+	}
+	if status >= 400 && r.ctype != "application/problem+json" {
+		t.Fatalf("%s: content type %q, want application/problem+json", what, r.ctype)
+	}
+}
+
+var codeInBody = regexp.MustCompile(`(?m)^\s+([0-9]{6})\s*$`)
+
+// code waits for the verification code of the case in the dev mailbox.
+func (e *devEngine) code(reference string) string {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var box struct {
+			Messages []struct{ Subject, Body string }
+		}
+		r := e.get("/dev/mailbox")
+		if err := json.Unmarshal([]byte(r.raw), &box); err != nil {
+			e.t.Fatalf("mailbox: %v: %s", err, r.raw)
+		}
+		for i := len(box.Messages) - 1; i >= 0; i-- {
+			m := box.Messages[i]
+			if strings.Contains(m.Subject, reference) {
+				if c := codeInBody.FindStringSubmatch(m.Body); c != nil {
+					return c[1]
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	e.t.Fatalf("no code for %s in the dev mailbox", reference)
+	return ""
+}
+
+const openBody = `{"tenant":"shop","type":"access","channel":"api","policy_id":"cn-15d-ext45",
+ "requester":{"name":"李雷","email":"li.lei@example.test","language":"zh-CN"}}`
+
+func TestDevEndToEnd(t *testing.T) {
+	needTemporal(t)
+	dbURL := storetest.PostgresURL(t)
+	dataDir := t.TempDir()
+	e := startDev(t, dataDir, dbURL)
+
+	if r := e.get("/v1/policies"); r.status != 200 || !strings.Contains(r.raw, "cn-15d-ext45") {
+		t.Fatalf("policies: %d %s", r.status, r.raw)
+	}
+
+	// Bad input is refused with a problem naming the field.
+	r := e.post("/v1/requests", `{"tenant":"shop","type":"acces","policy_id":"cn-15d-ext45","requester":{"email":"a@example.test"}}`)
+	expect(t, "bad type", r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.raw, `"field":"type"`) {
+		t.Errorf("bad type problem does not name the field: %s", r.raw)
+	}
+	expect(t, "unknown field", e.post("/v1/requests", `{"tenant":"shop","colour":"red"}`), http.StatusBadRequest)
+	expect(t, "wrong content type", e.do("POST", "/v1/requests", "text/plain", openBody), http.StatusUnsupportedMediaType)
+
+	r = e.post("/v1/requests", openBody)
+	expect(t, "open", r, http.StatusCreated)
+	id, _ := r.body["id"].(string)
+	ref, _ := r.body["reference"].(string)
+	if id == "" || ref == "" {
+		t.Fatalf("open answered %s", r.raw)
+	}
+	code := e.code(ref)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	expect(t, "wrong code", e.post("/v1/requests/"+id+"/verify", `{"method":"code","code":"`+wrong+`"}`), http.StatusUnprocessableEntity)
+	r = e.post("/v1/requests/"+id+"/verify", `{"method":"code","code":"`+code+`"}`)
+	expect(t, "verify", r, http.StatusOK)
+	if r.body["status"] != "in_progress" {
+		t.Fatalf("after verify: %s", r.raw)
+	}
+	expect(t, "extend without reason", e.post("/v1/requests/"+id+"/extend", `{}`), http.StatusConflict)
+	r = e.post("/v1/requests/"+id+"/extend", `{"reason":"the data sits in many systems","actor":"staff:wang"}`)
+	expect(t, "extend", r, http.StatusOK)
+	if r.body["extended"] != true {
+		t.Fatalf("after extend: %s", r.raw)
+	}
+	r = e.post("/v1/requests/"+id+"/complete", `{"summary":"copy sent by e-mail","actor":"staff:wang"}`)
+	expect(t, "complete", r, http.StatusOK)
+	expect(t, "complete twice", e.post("/v1/requests/"+id+"/complete", `{"summary":"again"}`), http.StatusConflict)
+
+	// The audit trail holds the whole story in order.
+	want := []string{"case.opened", "verification.code_sent", "verification.failed", "case.verified", "case.extended", "case.completed"}
+	var kinds []string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		r = e.get("/v1/requests/" + id + "/events")
+		expect(t, "events", r, http.StatusOK)
+		var evs struct {
+			Events []struct {
+				Seq  int64
+				Kind string
+			}
+		}
+		if err := json.Unmarshal([]byte(r.raw), &evs); err != nil {
+			t.Fatal(err)
+		}
+		kinds = kinds[:0]
+		for i, ev := range evs.Events {
+			if ev.Seq != int64(i+1) {
+				t.Fatalf("event %d has seq %d", i, ev.Seq)
+			}
+			kinds = append(kinds, ev.Kind)
+		}
+		if count(kinds, "notice.sent") >= 4 { // acknowledgement, code, extension, completion
+			break
+		}
+	}
+	if !inOrder(kinds, want) {
+		t.Fatalf("events %v do not contain %v in order", kinds, want)
+	}
+
+	e.stop()
+	if left := temporalProcesses(dataDir); len(left) > 0 {
+		t.Fatalf("temporal still running after dsr dev stopped: %v", left)
+	}
+
+	// A restart finds the same case, live from the workflow.
+	e = startDev(t, dataDir, dbURL)
+	r = e.get("/v1/requests/" + id)
+	expect(t, "case after restart", r, http.StatusOK)
+	if r.body["status"] != "completed" || r.body["reference"] != ref {
+		t.Fatalf("after restart: %s", r.raw)
+	}
+	e.stop()
+}
+
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
+
+// inOrder reports whether want appears in got as a subsequence.
+func inOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
