@@ -61,5 +61,3 @@ func (s *Server) policyDeadline(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"policy": p.ID, "type": typ, "schedule": sched})
 }
-
-
