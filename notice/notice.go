@@ -34,11 +34,12 @@ const (
 	Withdrawn          Kind = "withdrawn"
 	Reminder           Kind = "reminder"
 	Overdue            Kind = "overdue"
+	DeadlineUnknown    Kind = "deadline_unknown"
 )
 
 // Kinds lists every kind in a stable order.
 var Kinds = []Kind{Acknowledgement, VerificationCode, Extension, Denial, IdentityUnverified,
-	InfoRequest, Completion, Withdrawn, Reminder, Overdue}
+	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown}
 
 // Data is what a template may use. Dates are preformatted by the caller, who
 // knows the tenant's time zone and the deadline rules.
@@ -57,6 +58,7 @@ type Data struct {
 	Info          string // what the requester still has to provide
 	DaysLeft      int    // reminder: days until due; overdue: negative days past due
 	Tenant        string
+	Problem       string // deadline_unknown: why the deadline cannot be computed
 }
 
 // required lists, per kind, the fields a notice would be meaningless or
@@ -72,6 +74,7 @@ var required = map[Kind][]string{
 	Withdrawn:          {"Type"},
 	Reminder:           {"Type", "DueDate"},
 	Overdue:            {"Type", "DueDate"},
+	DeadlineUnknown:    {"Type", "Problem"},
 }
 
 //go:embed templates/*.tmpl
@@ -162,6 +165,8 @@ func validate(kind Kind, d Data) error {
 			empty = strings.TrimSpace(d.Summary) == ""
 		case "Info":
 			empty = strings.TrimSpace(d.Info) == ""
+		case "Problem":
+			empty = strings.TrimSpace(d.Problem) == ""
 		default:
 			panic("notice: no check for required field " + f)
 		}

@@ -27,6 +27,7 @@ func full() Data {
 		Info:          "身份证件正面照片",
 		DaysLeft:      3,
 		Tenant:        "Acme",
+		Problem:       "calendar cn: 2027-01-04 is outside the years it covers (2025-2026)",
 	}
 }
 
@@ -163,6 +164,7 @@ func TestMissingFields(t *testing.T) {
 		{Withdrawn, func(d *Data) { d.Type = "erasure" }, "Type"},
 		{Reminder, func(d *Data) { d.DaysLeft = -1 }, "DaysLeft"},
 		{Overdue, func(d *Data) { d.DueDate = "" }, "DueDate"},
+		{DeadlineUnknown, func(d *Data) { d.Problem = " " }, "Problem"},
 	}
 	for _, tt := range tests {
 		d := full()

@@ -1,11 +1,13 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/dsrflow/dsrflow/calendar"
 	"github.com/dsrflow/dsrflow/request"
 )
 
@@ -23,6 +25,10 @@ type Schedule struct {
 	// MaxExtendedDue is the due date after every allowed extension at full
 	// length; null when the policy allows none or the clock has not started.
 	MaxExtendedDue *Deadline `json:"max_extended_due"`
+	// MaxExtendedDueProblem says why MaxExtendedDue is null although an
+	// extension is allowed: it runs past the years the calendar covers. The
+	// case itself is unaffected until someone asks for the extension.
+	MaxExtendedDueProblem string `json:"max_extended_due_problem,omitempty"`
 }
 
 // Schedule computes the dates for a request of type typ received at
@@ -60,15 +66,27 @@ func (p *Policy) Schedule(typ request.Type, received time.Time, verified *time.T
 		return Schedule{}, err
 	}
 	if !p.Extension.IsZero() {
-		ext := due
-		for i := range p.MaxExtensions {
-			if ext, err = p.Extend(ext, p.Extension, i); err != nil {
-				return Schedule{}, err
-			}
+		ext, err := p.maxExtended(due)
+		switch {
+		case errors.Is(err, calendar.ErrNotCovered):
+			s.MaxExtendedDueProblem = err.Error()
+		case err != nil:
+			return Schedule{}, err
+		default:
+			s.MaxExtendedDue = &ext
 		}
-		s.MaxExtendedDue = &ext
 	}
 	return s, nil
+}
+
+func (p *Policy) maxExtended(due Deadline) (Deadline, error) {
+	var err error
+	for i := range p.MaxExtensions {
+		if due, err = p.Extend(due, p.Extension, i); err != nil {
+			return Deadline{}, err
+		}
+	}
+	return due, nil
 }
 
 // Format writes the schedule for people, as the dsr deadline command shows
@@ -111,6 +129,8 @@ func (s Schedule) Format(w io.Writer, p *Policy) error {
 		line("extension", "not allowed")
 	case s.MaxExtendedDue != nil:
 		line("max extended", "%s (%d × up to %s)", deadline(*s.MaxExtendedDue), p.MaxExtensions, p.Extension.Describe())
+	case s.MaxExtendedDueProblem != "":
+		line("max extended", "cannot be computed yet: %s", s.MaxExtendedDueProblem)
 	default:
 		line("max extended", "not yet known")
 	}

@@ -218,3 +218,27 @@ func TestDeterminism(t *testing.T) {
 		t.Errorf("got %d schedules, want %d", n, 8*len(inputs))
 	}
 }
+
+// A case opened today in late 2026 has a due date in 2026, but its longest
+// extension runs into 2027, whose holidays are not in the calendar yet. The
+// schedule still stands; only the extension is unknown.
+func TestScheduleExtensionPastCalendar(t *testing.T) {
+	p := get(t, "cn-15d-ext45")
+	s, err := p.Schedule(request.Access, at(t, "2026-11-23T10:00:00+08:00"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Due == nil || s.Due.Date.String() != "2026-12-08" {
+		t.Fatalf("due = %v, want 2026-12-08", s.Due)
+	}
+	if s.MaxExtendedDue != nil || !strings.Contains(s.MaxExtendedDueProblem, "2027-01-22") {
+		t.Fatalf("max extended = %v, problem %q; want none, naming 2027-01-22", s.MaxExtendedDue, s.MaxExtendedDueProblem)
+	}
+	var out bytes.Buffer
+	if err := s.Format(&out, p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "max extended   cannot be computed yet: ") {
+		t.Errorf("Format output:\n%s", out.String())
+	}
+}

@@ -124,7 +124,7 @@ func (r *run) validateVerify(ctx workflow.Context, in VerifyInput) error {
 		if st.Verification.Locked {
 			return refused("code verification is locked after %d wrong codes; staff must verify manually", maxCodeAttempts)
 		}
-		if st.Verification.codeHash == "" {
+		if st.Verification.codeHash == "" && !st.Verification.sending {
 			return refused("no code was sent for this case")
 		}
 		if st.Verification.ExpiresAt != nil && !workflow.Now(ctx).Before(*st.Verification.ExpiresAt) {
@@ -147,6 +147,14 @@ func (r *run) verify(ctx workflow.Context, in VerifyInput) (State, error) {
 	}
 	if in.Method != MethodCode {
 		err := r.markVerified(ctx, in.Method, actorOr(in.Actor), in.Note)
+		return *r.st, err
+	}
+	// The mail can arrive, and its code be typed in, before the activity
+	// that sent it has reported the code's hash back.
+	if err := workflow.Await(ctx, func() bool { return !r.st.Verification.sending }); err != nil {
+		return *r.st, err
+	}
+	if err := r.validateVerify(ctx, in); err != nil {
 		return *r.st, err
 	}
 	hash := r.st.Verification.codeHash
@@ -189,15 +197,20 @@ func (r *run) markVerified(ctx workflow.Context, method, by, note string) error 
 	st.Verification.Method, st.Verification.By = method, by
 	st.Verification.codeHash, st.Verification.ExpiresAt = "", nil
 	st.Status = request.InProgress
+	planChanged := false
 	if st.Due == nil {
-		r.setDue(ctx, r.schedule(ctx, &now))
+		planChanged = r.plan(ctx)
 	}
 	r.changed++
 	detail := map[string]string{"method": method}
 	if note != "" {
 		detail["note"] = note
 	}
-	return r.project(ctx, r.event(ctx, "case.verified", "case.verified", actorOr(by), detail))
+	events := []activities.Event{r.event(ctx, "case.verified", "case.verified", actorOr(by), detail)}
+	if planChanged {
+		events = append(events, r.planEvent(ctx))
+	}
+	return r.project(ctx, events...)
 }
 
 // --- codes ---
@@ -247,7 +260,10 @@ func (r *run) sendCode(ctx workflow.Context) (activities.Event, error) {
 		ExpiresAt: expires,
 	}
 	var hash string
-	if err := workflow.ExecuteActivity(noticeOptions(ctx), a.SendCode, in).Get(ctx, &hash); err != nil {
+	st.Verification.sending = true
+	err := workflow.ExecuteActivity(noticeOptions(ctx), a.SendCode, in).Get(ctx, &hash)
+	st.Verification.sending = false
+	if err != nil {
 		return activities.Event{}, fmt.Errorf("send code: %w", err)
 	}
 	st.Verification.codeHash = hash
@@ -297,7 +313,10 @@ func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
 	if _, err := r.extended(ctx, in); err != nil {
 		return *r.st, err
 	}
-	due := compute(ctx, "extend deadline", func() (policy.Deadline, error) { return r.extended(ctx, in) })
+	due, err := compute(ctx, func() (policy.Deadline, error) { return r.extended(ctx, in) })
+	if err != nil {
+		return *r.st, refused("%v", err)
+	}
 	st := r.st
 	from := *st.Due
 	st.Extensions = append(st.Extensions, Extension{Reason: in.Reason, From: from, To: due,
@@ -306,7 +325,7 @@ func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
 	r.moveDue(ctx, due)
 	r.changed++
 	r.notifyRequester(ctx, "extension", noticeData{NewDueDate: due.Date.String(), DueDate: from.Date.String(), Reason: in.Reason})
-	err := r.project(ctx, r.event(ctx, fmt.Sprintf("case.extended:%d", len(st.Extensions)), "case.extended", actorOr(in.Actor),
+	err = r.project(ctx, r.event(ctx, fmt.Sprintf("case.extended:%d", len(st.Extensions)), "case.extended", actorOr(in.Actor),
 		map[string]string{"reason": in.Reason, "from": from.Date.String(), "to": due.Date.String()}))
 	return *r.st, err
 }
@@ -316,7 +335,12 @@ func (r *run) moveDue(ctx workflow.Context, due policy.Deadline) {
 	st := r.st
 	now := workflow.Now(ctx)
 	st.Due = &due
-	st.Reminders = compute(ctx, "plan reminders", func() ([]time.Time, error) { return r.pol.ReminderTimes(due, now) })
+	reminders, err := compute(ctx, func() ([]time.Time, error) { return r.pol.ReminderTimes(due, now) })
+	if err != nil {
+		// The deadline itself is known; only the reminders before it are lost.
+		r.logger.Warn("plan reminders", "error", err)
+	}
+	st.Reminders = reminders
 	st.Overdue = !now.Before(due.At)
 }
 
@@ -442,9 +466,11 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
 	if n := len(st.Pauses); n > 0 && st.Pauses[n-1].To == nil {
 		now := workflow.Now(ctx)
 		p := &st.Pauses[n-1]
+		due, err := compute(ctx, func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, p.From, now) })
+		if err != nil {
+			return *r.st, refused("the clock cannot resume: %v", err)
+		}
 		p.To = &now
-		paused := p.From
-		due := compute(ctx, "resume clock", func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, paused, now) })
 		detail["from"], detail["to"] = st.Due.Date.String(), due.Date.String()
 		r.moveDue(ctx, due)
 	}

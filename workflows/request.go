@@ -4,6 +4,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -102,37 +103,42 @@ type Verification struct {
 	Locked    bool       `json:"locked"`
 	ExpiresAt *time.Time `json:"code_expires_at,omitempty"`
 	codeHash  string
+	// sending is true while a code is on its way and its hash not yet known.
+	sending bool
 }
 
 // State is the live state of a case, returned by the state query.
 type State struct {
-	CaseID       string               `json:"case_id"`
-	Reference    string               `json:"reference"`
-	Tenant       string               `json:"tenant"`
-	Type         request.Type         `json:"type"`
-	Channel      request.Channel      `json:"channel"`
-	PolicyID     string               `json:"policy_id"`
-	Status       request.Status       `json:"status"`
-	Extended     bool                 `json:"extended"`
-	Overdue      bool                 `json:"overdue"`
-	ReceivedAt   time.Time            `json:"received_at"`
-	VerifiedAt   *time.Time           `json:"verified_at,omitempty"`
-	ClosedAt     *time.Time           `json:"closed_at,omitempty"`
-	ClockStart   policy.ClockStart    `json:"clock_start"`
-	ClockFrom    *time.Time           `json:"clock_started_at,omitempty"`
-	Due          *policy.Deadline     `json:"due,omitempty"`
-	VerifyBy     policy.Deadline      `json:"verify_by"`
-	Reminders    []time.Time          `json:"reminders,omitempty"`
-	Extensions   []Extension          `json:"extensions,omitempty"`
-	Pauses       []Pause              `json:"pauses,omitempty"`
-	Verification Verification         `json:"verification"`
-	InfoNeeded   string               `json:"info_needed,omitempty"`
-	Outcome      string               `json:"outcome,omitempty"`
-	DenialReason request.DenialReason `json:"denial_reason,omitempty"`
-	Explanation  string               `json:"explanation,omitempty"`
-	Summary      string               `json:"summary,omitempty"`
-	Revision     int64                `json:"revision"`
-	Requester    Requester            `json:"requester"`
+	CaseID     string            `json:"case_id"`
+	Reference  string            `json:"reference"`
+	Tenant     string            `json:"tenant"`
+	Type       request.Type      `json:"type"`
+	Channel    request.Channel   `json:"channel"`
+	PolicyID   string            `json:"policy_id"`
+	Status     request.Status    `json:"status"`
+	Extended   bool              `json:"extended"`
+	Overdue    bool              `json:"overdue"`
+	ReceivedAt time.Time         `json:"received_at"`
+	VerifiedAt *time.Time        `json:"verified_at,omitempty"`
+	ClosedAt   *time.Time        `json:"closed_at,omitempty"`
+	ClockStart policy.ClockStart `json:"clock_start"`
+	ClockFrom  *time.Time        `json:"clock_started_at,omitempty"`
+	Due        *policy.Deadline  `json:"due,omitempty"`
+	// DeadlineProblem says why the dates cannot be computed (a calendar
+	// that does not cover them yet); the case then has no due date.
+	DeadlineProblem string               `json:"deadline_problem,omitempty"`
+	VerifyBy        policy.Deadline      `json:"verify_by"`
+	Reminders       []time.Time          `json:"reminders,omitempty"`
+	Extensions      []Extension          `json:"extensions,omitempty"`
+	Pauses          []Pause              `json:"pauses,omitempty"`
+	Verification    Verification         `json:"verification"`
+	InfoNeeded      string               `json:"info_needed,omitempty"`
+	Outcome         string               `json:"outcome,omitempty"`
+	DenialReason    request.DenialReason `json:"denial_reason,omitempty"`
+	Explanation     string               `json:"explanation,omitempty"`
+	Summary         string               `json:"summary,omitempty"`
+	Revision        int64                `json:"revision"`
+	Requester       Requester            `json:"requester"`
 
 	// resumeTo is the status a case returns to when the requester answers.
 	resumeTo request.Status
@@ -167,6 +173,7 @@ func (w *Workflows) Request(ctx workflow.Context, in Input) (Result, error) {
 
 // run is one running case: its state and the context it acts in.
 type run struct {
+	w      *Workflows
 	ctx    workflow.Context
 	in     Input
 	pol    *policy.Policy
@@ -177,6 +184,8 @@ type run struct {
 	// notices tracks notices still being sent, so the case closes only
 	// after they are out (or have failed and been recorded).
 	notices workflow.WaitGroup
+	// replanAt is when to try again to compute dates that could not be.
+	replanAt time.Time
 }
 
 func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
@@ -193,7 +202,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
 		Requester: in.Requester, sent: map[string]int{},
 	}
-	r := &run{ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx)}
+	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx)}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
 		return nil, fmt.Errorf("register query: %w", err)
 	}
@@ -205,15 +214,17 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 
 func (r *run) run() error {
 	ctx, st := r.ctx, r.st
-	sched := r.schedule(ctx, nil)
-	st.VerifyBy = sched.VerifyBy
-	r.setDue(ctx, sched)
-
+	planChanged := r.plan(ctx)
 	opened := r.event(ctx, "case.opened", "case.opened", actorOr(r.in.Actor), map[string]string{
 		"type": string(st.Type), "channel": string(st.Channel), "policy": st.PolicyID, "tenant": st.Tenant,
 	})
 	if err := r.project(ctx, opened); err != nil {
 		return err
+	}
+	if planChanged {
+		if err := r.project(ctx, r.planEvent(ctx)); err != nil {
+			return err
+		}
 	}
 	r.notifyRequester(ctx, "acknowledgement", noticeData{})
 
@@ -281,6 +292,11 @@ func (r *run) nextTimer() (time.Time, func(workflow.Context) error) {
 			at, fire = t, f
 		}
 	}
+	if st.DeadlineProblem != "" {
+		// Without dates there is no window or deadline to watch.
+		consider(r.replanAt, r.replan)
+		return at, fire
+	}
 	if st.Status == request.PendingVerification {
 		consider(st.VerifyBy.At, r.verificationExpired)
 	}
@@ -326,31 +342,84 @@ func (r *run) breach(ctx workflow.Context) error {
 	return r.project(ctx, r.event(ctx, "sla.breached", "sla.breached", "system", map[string]string{"due": st.Due.Date.String()}))
 }
 
-// schedule computes the policy's dates for the case.
-func (r *run) schedule(ctx workflow.Context, verifiedAt *time.Time) policy.Schedule {
-	return compute(ctx, "compute deadline", func() (policy.Schedule, error) {
-		return r.pol.Schedule(r.st.Type, r.st.ReceivedAt, verifiedAt)
+// replanEvery is how often a case whose dates could not be computed tries
+// again; adding the missing calendar and restarting the worker is enough.
+const replanEvery = 24 * time.Hour
+
+// plan computes the policy's dates for the case. When they cannot be
+// computed (a calendar that does not cover next year yet), the case stays
+// open without a deadline, never with a guessed one, and plan is tried again
+// every day. It reports whether the case's deadline problem appeared or went
+// away, which planEvent then records.
+func (r *run) plan(ctx workflow.Context) bool {
+	st := r.st
+	// A calendar added since the last try is found here.
+	if p, ok := r.w.Policies.Get(st.PolicyID); ok {
+		r.pol = p
+	}
+	s, err := compute(ctx, func() (policy.Schedule, error) {
+		return r.pol.Schedule(st.Type, st.ReceivedAt, st.VerifiedAt)
 	})
+	if err != nil {
+		r.replanAt = workflow.Now(ctx).Add(replanEvery)
+		changed := st.DeadlineProblem != err.Error()
+		st.DeadlineProblem = err.Error()
+		return changed
+	}
+	changed := st.DeadlineProblem != ""
+	st.DeadlineProblem = ""
+	st.VerifyBy = s.VerifyBy
+	r.setDue(ctx, s)
+	return changed
 }
 
-// compute runs deadline arithmetic in a SideEffect: the result is recorded,
-// so replay never recomputes it with a newer calendar or policy. An error is
-// not recorded but panics, which fails the workflow task instead of the
-// case: Temporal retries the task, and the case stays open until the cause
-// (typically a calendar that does not yet cover next year) is fixed.
-func compute[T any](ctx workflow.Context, what string, f func() (T, error)) T {
-	var v T
-	err := workflow.SideEffect(ctx, func(workflow.Context) any {
-		res, err := f()
-		if err != nil {
-			panic(fmt.Sprintf("%s: %v", what, err))
+// planEvent records a change of the deadline problem; when one appears,
+// staff are told, since they must track the deadline by hand meanwhile.
+func (r *run) planEvent(ctx workflow.Context) activities.Event {
+	st := r.st
+	if st.DeadlineProblem == "" {
+		detail := map[string]string{}
+		if st.Due != nil {
+			detail["due"] = st.Due.Date.String()
 		}
-		return res
-	}).Get(&v)
-	if err != nil {
-		panic(fmt.Sprintf("%s: decode: %v", what, err))
+		return r.event(ctx, fmt.Sprintf("sla.scheduled:%d", st.sent["deadline_unknown"]), "sla.scheduled", "system", detail)
 	}
-	return v
+	key := r.noticeKey("deadline_unknown")
+	r.notifyDPO(ctx, "deadline_unknown", key, noticeData{Problem: st.DeadlineProblem})
+	return r.event(ctx, "sla.unknown:"+key, "sla.unknown", "system", map[string]string{"problem": st.DeadlineProblem})
+}
+
+func (r *run) replan(ctx workflow.Context) error {
+	if !r.plan(ctx) {
+		return nil
+	}
+	return r.project(ctx, r.planEvent(ctx))
+}
+
+// computed is what a SideEffect records: a value or why there is none.
+type computed[T any] struct {
+	Value T      `json:"value"`
+	Err   string `json:"error,omitempty"`
+}
+
+// compute runs deadline arithmetic in a SideEffect: the result, error
+// included, is recorded, so replay never recomputes it with a newer
+// calendar or policy.
+func compute[T any](ctx workflow.Context, f func() (T, error)) (T, error) {
+	var c computed[T]
+	if err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		v, err := f()
+		if err != nil {
+			return computed[T]{Err: err.Error()}
+		}
+		return computed[T]{Value: v}
+	}).Get(&c); err != nil {
+		return c.Value, fmt.Errorf("decode computed dates: %w", err)
+	}
+	if c.Err != "" {
+		return c.Value, errors.New(c.Err)
+	}
+	return c.Value, nil
 }
 
 func (r *run) setDue(ctx workflow.Context, s policy.Schedule) {

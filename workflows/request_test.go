@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dsrflow/dsrflow/activities"
@@ -82,6 +80,7 @@ type harness struct {
 	store *store.Store
 	out   *outbox
 	in    workflows.Input
+	wf    *workflows.Workflows
 }
 
 var shanghai = mustZone("Asia/Shanghai")
@@ -107,8 +106,9 @@ func newHarness(t *testing.T, policyID string, received time.Time) *harness {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(received)
-	h := &harness{t: t, env: env, store: storetest.Open(t, store.SQLite), out: &outbox{}}
-	worker.Register(env, &workflows.Workflows{Policies: reg}, &activities.Activities{
+	h := &harness{t: t, env: env, store: storetest.Open(t, store.SQLite), out: &outbox{},
+		wf: &workflows.Workflows{Policies: reg}}
+	worker.Register(env, h.wf, &activities.Activities{
 		Store: h.store, Mailer: h.out, From: "dpo@example.test", DPO: "dpo@example.test",
 		CodeKey: []byte("0123456789abcdef0123456789abcdef"),
 	})
@@ -584,21 +584,59 @@ func TestInfoRequestKeepsClockRunning(t *testing.T) {
 }
 
 // A deadline the calendar cannot compute (China's 2027 holidays are not
-// published yet) must not close the case: the workflow task fails and is
-// retried until an operator adds the calendar.
-func TestDeadlineBeyondCalendarKeepsCaseOpen(t *testing.T) {
+// in it) must neither be guessed nor lose the case: the case opens without a
+// due date, staff are told, and once an operator adds the calendar the
+// deadline appears on the next daily try.
+func TestDeadlineBeyondCalendar(t *testing.T) {
 	received := time.Date(2026, 12, 20, 10, 0, 0, 0, shanghai)
-	h := newHarness(t, "cn-15wd", received)
-	h.env.ExecuteWorkflow(workflows.RequestName, h.in)
-	err := h.env.GetWorkflowError()
-	var panicErr *temporal.PanicError
-	if !errors.As(err, &panicErr) {
-		t.Fatalf("workflow error %v (%T), want a panic that fails the task, not the case", err, err)
+	h := newHarness(t, "cn-15d-ext45", received)
+	var before, after workflows.State
+	var verified, completed *outcome
+	h.at(received.Add(10*time.Minute), func() { before = h.state() })
+	h.at(received.Add(20*time.Minute), func() {
+		verified = h.update(workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: h.out.lastCode(t)})
+	})
+	h.at(received.Add(30*time.Hour), func() { h.wf.Policies = registryWith2027(t) })
+	h.at(received.Add(51*time.Hour), func() {
+		after = h.state()
+		completed = h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent"})
+	})
+	h.run()
+	mustNotFail(t, "verify", verified)
+	mustNotFail(t, "complete", completed)
+
+	if before.Due != nil || !strings.Contains(before.DeadlineProblem, "2027-01-04") {
+		t.Fatalf("before the calendar: due %v, problem %q; want none, naming 2027-01-04", before.Due, before.DeadlineProblem)
 	}
-	if !strings.Contains(panicErr.Error(), "2027") {
-		t.Errorf("panic does not name the uncovered date: %v", panicErr)
+	if before.Status != request.PendingVerification {
+		t.Errorf("status %s, want pending_verification", before.Status)
 	}
-	if _, err := h.store.Case(context.Background(), h.in.CaseID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("a case was projected before its deadline was known: %v", err)
+	// 12-20 + 15 days = Mon 2027-01-04, a working day in the added calendar.
+	if after.Due == nil || after.Due.Date.String() != "2027-01-04" || after.DeadlineProblem != "" {
+		t.Fatalf("after the calendar: due %v, problem %q", after.Due, after.DeadlineProblem)
 	}
+	kinds := h.events()
+	if count(kinds, "sla.unknown") != 1 || count(kinds, "sla.scheduled") != 1 {
+		t.Errorf("events %v: want one sla.unknown, one sla.scheduled", kinds)
+	}
+	want := []string{"Deadline unknown: access request needs a working-day calendar [DSR-TEST-0001-AAAA]"}
+	if got := h.out.to("dpo@example.test"); !slices.Equal(got, want) {
+		t.Errorf("DPO got %q, want %q", got, want)
+	}
+}
+
+func registryWith2027(t *testing.T) *policy.Registry {
+	cals, err := calendar.Load([]calendar.Spec{{
+		ID: "cn", Version: "test-2027", TimeZone: "Asia/Shanghai", Weekend: []string{"saturday", "sunday"},
+		FirstYear: 2026, LastYear: 2027,
+		Holidays: []calendar.HolidaySpec{{Name: "元旦", From: "2027-01-01", To: "2027-01-03"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := policy.NewRegistry(cals, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

@@ -113,34 +113,49 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 // keeps them in the data dir so codes and sealed history stay readable
 // across restarts. Production configures its own.
 func devSecrets(cfg *config.Config) error {
-	if cfg.Verification.Key != "" {
+	if cfg.Verification.Key != "" && cfg.Encryption.Keys != "" {
 		return nil
 	}
 	path := filepath.Join(cfg.DataDir, "dev-secrets.json")
 	var s struct {
 		VerificationKey string `json:"verification_key"`
+		EncryptionKey   string `json:"encryption_key"`
 	}
 	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if err == nil {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("read %s: %w", path, err)
 		}
-	case errors.Is(err, os.ErrNotExist):
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
+	}
+	// A data dir from before sealing has no encryption key yet: add one.
+	if s.VerificationKey == "" || s.EncryptionKey == "" {
+		if s.VerificationKey == "" {
+			s.VerificationKey = randomKey()
 		}
-		s.VerificationKey = base64.StdEncoding.EncodeToString(key)
+		if s.EncryptionKey == "" {
+			s.EncryptionKey = "dev:" + randomKey()
+		}
 		b, _ := json.Marshal(s)
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
-	default:
-		return fmt.Errorf("read %s: %w", path, err)
 	}
-	cfg.Verification.Key = s.VerificationKey
+	if cfg.Verification.Key == "" {
+		cfg.Verification.Key = s.VerificationKey
+	}
+	if cfg.Encryption.Keys == "" {
+		cfg.Encryption.Keys = s.EncryptionKey
+	}
 	return cfg.Validate()
+}
+
+func randomKey() string {
+	key := make([]byte, 32)
+	rand.Read(key) // never fails (crypto/rand)
+	return base64.StdEncoding.EncodeToString(key)
 }
 
 // mailboxHandler lists what the dev mailbox received, newest last. It

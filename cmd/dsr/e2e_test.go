@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,8 +19,15 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dsrflow/dsrflow/codec"
 	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/store/storetest"
+	"github.com/dsrflow/dsrflow/workflows"
 )
 
 // binary is the dsr binary the end-to-end tests run, built once.
@@ -92,19 +101,21 @@ type devEngine struct {
 	out     *syncBuffer
 	base    string
 	dataDir string
-	done    chan error
+	// temporal is the dev server's frontend address.
+	temporal string
+	done     chan error
 }
 
 func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 	t.Helper()
-	httpAddr := freeAddr(t)
+	httpAddr, temporalPort := freeAddr(t), freePort(t)
 	cmd := exec.Command(binary, "dev")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(),
 		"DSR_DATA_DIR="+dataDir,
 		"DSR_HTTP_ADDR="+httpAddr,
 		"DSR_DATABASE_URL="+dbURL,
-		"DSR_DEV_TEMPORAL_PORT="+freePort(t),
+		"DSR_DEV_TEMPORAL_PORT="+temporalPort,
 		"DSR_DEV_UI_PORT="+freePort(t),
 		"DSR_DEV_MAILBOX_ADDR="+freeAddr(t),
 	)
@@ -113,7 +124,8 @@ func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &devEngine{t: t, cmd: cmd, out: out, base: "http://" + httpAddr, dataDir: dataDir, done: make(chan error, 1)}
+	e := &devEngine{t: t, cmd: cmd, out: out, base: "http://" + httpAddr, dataDir: dataDir,
+		temporal: "127.0.0.1:" + temporalPort, done: make(chan error, 1)}
 	go func() { e.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -251,7 +263,10 @@ func (e *devEngine) code(reference string) string {
 	return ""
 }
 
-const openBody = `{"tenant":"shop","type":"access","channel":"api","policy_id":"cn-15d-ext45",
+// The case runs under gdpr, whose weekends-only calendar has no last year:
+// a China preset would stop computing deadlines once "now" reaches years
+// whose holidays are not published yet.
+const openBody = `{"tenant":"shop","type":"access","channel":"api","policy_id":"gdpr",
  "requester":{"name":"李雷","email":"li.lei@example.test","language":"zh-CN"}}`
 
 func TestDevEndToEnd(t *testing.T) {
@@ -331,6 +346,8 @@ func TestDevEndToEnd(t *testing.T) {
 		t.Fatalf("events %v do not contain %v in order", kinds, want)
 	}
 
+	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "li.lei@example.test", "李雷")
+
 	e.stop()
 	if left := temporalProcesses(dataDir); len(left) > 0 {
 		t.Fatalf("temporal still running after dsr dev stopped: %v", left)
@@ -344,6 +361,40 @@ func TestDevEndToEnd(t *testing.T) {
 		t.Fatalf("after restart: %s", r.raw)
 	}
 	e.stop()
+}
+
+// assertSealedHistory reads the raw history, as the Temporal server stores
+// it, and fails if any of the personal data appears in clear.
+func assertSealedHistory(t *testing.T, addr, workflowID string, personal ...string) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var raw []byte
+	events := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := proto.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
+		events++
+	}
+	if events < 10 || !bytes.Contains(raw, []byte(codec.MetadataEncoding)) {
+		t.Fatalf("history of %s: %d events, sealed payloads: %v", workflowID, events, bytes.Contains(raw, []byte(codec.MetadataEncoding)))
+	}
+	for _, p := range personal {
+		if bytes.Contains(raw, []byte(p)) {
+			t.Errorf("history of %s holds %q in clear", workflowID, p)
+		}
+	}
 }
 
 func count(list []string, s string) int {

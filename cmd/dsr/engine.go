@@ -16,6 +16,7 @@ import (
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/api"
+	"github.com/dsrflow/dsrflow/codec"
 	"github.com/dsrflow/dsrflow/config"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/policy"
@@ -61,16 +62,40 @@ func (e *engine) Close() {
 
 // dialTemporal connects lazily: the API must start, and answer /readyz with
 // 503, while Temporal is still down.
+// Every payload it writes is sealed with the configured encryption keys.
 func dialTemporal(cfg *config.Config) (client.Client, error) {
+	sealer, err := payloadCodec(cfg)
+	if err != nil {
+		return nil, err
+	}
 	c, err := client.NewLazyClient(client.Options{
-		HostPort:  cfg.Temporal.Address,
-		Namespace: cfg.Temporal.Namespace,
-		Logger:    sdklog.NewStructuredLogger(slog.Default().With("component", "temporal")),
+		HostPort:         cfg.Temporal.Address,
+		Namespace:        cfg.Temporal.Namespace,
+		Logger:           sdklog.NewStructuredLogger(slog.Default().With("component", "temporal")),
+		DataConverter:    sealer.DataConverter(),
+		FailureConverter: sealer.FailureConverter(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal client for %s: %w", cfg.Temporal.Address, err)
 	}
 	return c, nil
+}
+
+// payloadCodec refuses to run without a key: personal data never goes to
+// Temporal in clear.
+func payloadCodec(cfg *config.Config) (*codec.Codec, error) {
+	keys, err := cfg.Encryption.Parse()
+	if err != nil {
+		return nil, &config.FieldError{Key: "encryption.keys", Reason: err.Error()}
+	}
+	if len(keys) == 0 {
+		return nil, &config.FieldError{Key: "encryption.keys", Reason: "required to seal personal data in Temporal history (id:$(openssl rand -base64 32))"}
+	}
+	ck := make([]codec.Key, len(keys))
+	for i, k := range keys {
+		ck[i] = codec.Key{ID: k.ID, Secret: k.Bytes}
+	}
+	return codec.New(ck)
 }
 
 // worker builds the Temporal worker with the real activities.
