@@ -75,14 +75,14 @@ func (r *run) registerUpdates() error {
 		handler   any
 		validator any
 	}{
-		{VerifyUpdate, r.verify, r.validateVerify},
-		{ResendCodeUpdate, r.resendCode, r.validateResendCode},
-		{ExtendUpdate, r.extend, r.validateExtend},
-		{DenyUpdate, r.deny, r.validateDeny},
-		{CompleteUpdate, r.complete, r.validateComplete},
-		{WithdrawUpdate, r.withdraw, r.validateWithdraw},
-		{RequestInfoUpdate, r.requestInfo, r.validateRequestInfo},
-		{InfoReceivedUpdate, r.infoReceived, r.validateInfoReceived},
+		{VerifyUpdate, afterIntake(r, r.verify), r.validateVerify},
+		{ResendCodeUpdate, afterIntake(r, r.resendCode), r.validateResendCode},
+		{ExtendUpdate, afterIntake(r, r.extend), r.validateExtend},
+		{DenyUpdate, afterIntake(r, r.deny), r.validateDeny},
+		{CompleteUpdate, afterIntake(r, r.complete), r.validateComplete},
+		{WithdrawUpdate, afterIntake(r, r.withdraw), r.validateWithdraw},
+		{RequestInfoUpdate, afterIntake(r, r.requestInfo), r.validateRequestInfo},
+		{InfoReceivedUpdate, afterIntake(r, r.infoReceived), r.validateInfoReceived},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,
@@ -91,6 +91,17 @@ func (r *run) registerUpdates() error {
 		}
 	}
 	return nil
+}
+
+// afterIntake makes an action wait until the intake is done, so its events
+// follow the case's opening in the audit trail.
+func afterIntake[I any](r *run, h func(workflow.Context, I) (State, error)) func(workflow.Context, I) (State, error) {
+	return func(ctx workflow.Context, in I) (State, error) {
+		if err := workflow.Await(ctx, func() bool { return r.intakeDone }); err != nil {
+			return *r.st, err
+		}
+		return h(ctx, in)
+	}
 }
 
 // refused is the error of a validator, and of a handler that finds the case

@@ -186,6 +186,9 @@ type run struct {
 	notices workflow.WaitGroup
 	// replanAt is when to try again to compute dates that could not be.
 	replanAt time.Time
+	// intakeDone is set once the case is recorded, acknowledged and its
+	// verification begun; actions wait for it.
+	intakeDone bool
 }
 
 func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
@@ -198,9 +201,18 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 	}
 	st := &State{
 		CaseID: in.CaseID, Reference: in.Reference, Tenant: in.Tenant, Type: in.Type,
-		Channel: in.Channel, PolicyID: in.PolicyID, Status: request.Received,
+		Channel: in.Channel, PolicyID: in.PolicyID,
 		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
 		Requester: in.Requester, sent: map[string]int{},
+	}
+	// Validators see the status the intake leads to, so that an action sent
+	// right after opening (even before this first task) is judged by it; its
+	// handler then waits for the intake.
+	if in.VerifiedBy != "" {
+		st.Status = request.InProgress
+	} else {
+		st.Status = request.PendingVerification
+		st.Verification.sending = st.Requester.Email != ""
 	}
 	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx)}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
@@ -233,7 +245,6 @@ func (r *run) run() error {
 			return err
 		}
 	} else {
-		st.Status = request.PendingVerification
 		var events []activities.Event
 		if st.Requester.Email != "" {
 			ev, err := r.sendCode(ctx)
@@ -246,6 +257,8 @@ func (r *run) run() error {
 			return err
 		}
 	}
+
+	r.intakeDone = true
 
 	for !st.Status.Closed() {
 		at, fire := r.nextTimer()

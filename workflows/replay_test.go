@@ -1,0 +1,308 @@
+package workflows_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/codec"
+	"github.com/dsrflow/dsrflow/devserver"
+	"github.com/dsrflow/dsrflow/policy"
+	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/store/storetest"
+	"github.com/dsrflow/dsrflow/worker"
+	"github.com/dsrflow/dsrflow/workflows"
+)
+
+// Histories recorded from a real Temporal dev server are replayed against
+// today's workflow code: a change that would break running cases fails
+// here. Record them again only for a deliberate, versioned change:
+//
+//	go test ./workflows -run TestRecordHistories -record
+var record = flag.Bool("record", false, "run the scenarios on a Temporal dev server and rewrite testdata/histories")
+
+const historyDir = "testdata/histories"
+
+// historyCodec seals the recorded histories as production does. The key is
+// a test key that protects nothing.
+func historyCodec(t *testing.T) *codec.Codec {
+	t.Helper()
+	c, err := codec.New([]codec.Key{{ID: "replay-test", Secret: bytes.Repeat([]byte("k"), 32)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func presets(t *testing.T) *policy.Registry {
+	t.Helper()
+	reg, err := policy.NewRegistry(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func replayer(t *testing.T, wf any) sdkworker.WorkflowReplayer {
+	t.Helper()
+	c := historyCodec(t)
+	r, err := sdkworker.NewWorkflowReplayerWithOptions(sdkworker.WorkflowReplayerOptions{
+		DataConverter: c.DataConverter(), FailureConverter: c.FailureConverter(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: workflows.RequestName})
+	return r
+}
+
+func recordedHistories(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(historyDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no histories in %s; record them: go test ./workflows -run TestRecordHistories -record", historyDir)
+	}
+	return files
+}
+
+func TestReplayRecordedHistories(t *testing.T) {
+	for _, f := range recordedHistories(t) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := replayer(t, (&workflows.Workflows{Policies: presets(t)}).Request)
+			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestReplayCatchesChange shows the replay test can fail: a workflow that
+// issues other commands than the recorded ones does not replay.
+func TestReplayCatchesChange(t *testing.T) {
+	changed := func(ctx workflow.Context, in workflows.Input) (workflows.Result, error) {
+		if err := workflow.Sleep(ctx, time.Hour); err != nil {
+			return workflows.Result{}, err
+		}
+		return workflows.Result{}, nil
+	}
+	f := recordedHistories(t)[0]
+	if err := replayer(t, changed).ReplayWorkflowHistoryFromJSONFile(nil, f); err == nil {
+		t.Fatalf("a changed workflow replayed %s without error", f)
+	}
+}
+
+// scenario drives one case through a real server.
+type scenario struct {
+	name   string
+	policy string
+	// age is how long before now the request was received: a case opened
+	// in the past meets its verification window or deadline at once, so
+	// the timer paths run in seconds.
+	age       time.Duration
+	portal    bool
+	noEmail   bool
+	drive     func(t *testing.T, rec *recorder, id string)
+	wantFinal request.Status
+}
+
+var scenarios = []scenario{
+	{name: "code-extend-complete", policy: "gdpr", wantFinal: request.Completed,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.update(t, id, workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: "000000"}, true)
+			rec.update(t, id, workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: rec.code(t)}, false)
+			rec.update(t, id, workflows.ExtendUpdate, workflows.ExtendInput{Reason: "many systems", Actor: "staff:wang"}, false)
+			rec.update(t, id, workflows.ExtendUpdate, workflows.ExtendInput{Reason: "again"}, true)
+			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "copy sent"}, false)
+		}},
+	{name: "locked-manual-deny", policy: "cn-15d-after-verification", wantFinal: request.Denied,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.update(t, id, workflows.ResendCodeUpdate, workflows.NoteInput{}, false)
+			for range 5 {
+				rec.update(t, id, workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: "000000"}, true)
+			}
+			rec.update(t, id, workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodManual, Note: "ID card checked", Actor: "staff:li"}, false)
+			rec.update(t, id, workflows.DenyUpdate, workflows.DenyInput{Reason: request.TradeSecret, Explanation: "the data is a trade secret"}, false)
+		}},
+	{name: "stop-the-clock-withdraw", policy: "uk-gdpr", portal: true, wantFinal: request.Withdrawn,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.update(t, id, workflows.RequestInfoUpdate, workflows.NoteInput{Note: "which account?"}, false)
+			rec.update(t, id, workflows.InfoReceivedUpdate, workflows.NoteInput{Note: "the shop account"}, false)
+			rec.update(t, id, workflows.WithdrawUpdate, workflows.NoteInput{Note: "no longer needed"}, false)
+		}},
+	{name: "overdue-complete", policy: "gdpr", portal: true, age: 40 * 24 * time.Hour, wantFinal: request.Completed,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.waitFor(t, id, func(st workflows.State) bool { return st.Overdue })
+			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "late, sorry"}, false)
+		}},
+	{name: "verification-window-expired", policy: "cn-15d-ext45", age: 40 * 24 * time.Hour, noEmail: true, wantFinal: request.Denied},
+}
+
+// recorder runs scenarios on a dev server with the real activities.
+type recorder struct {
+	c   client.Client
+	out *outbox
+}
+
+func (rec *recorder) update(t *testing.T, id, name string, arg any, wantErr bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := rec.c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.WorkflowID(id), UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if (err != nil) != wantErr {
+		t.Fatalf("%s: err = %v, want error: %v", name, err, wantErr)
+	}
+}
+
+func (rec *recorder) state(t *testing.T, id string) workflows.State {
+	t.Helper()
+	v, err := rec.c.QueryWorkflow(context.Background(), workflows.WorkflowID(id), "", workflows.StateQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st workflows.State
+	if err := v.Get(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (rec *recorder) waitFor(t *testing.T, id string, ok func(workflows.State) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok(rec.state(t, id)) {
+			return
+		}
+	}
+	t.Fatalf("case %s never reached the state awaited: %+v", id, rec.state(t, id))
+}
+
+// code waits for the newest verification code in the outbox.
+func (rec *recorder) code(t *testing.T) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		rec.out.mu.Lock()
+		for i := len(rec.out.msgs) - 1; i >= 0; i-- {
+			if m := codeRE.FindStringSubmatch(rec.out.msgs[i].Body); m != nil {
+				rec.out.mu.Unlock()
+				return m[1]
+			}
+		}
+		rec.out.mu.Unlock()
+	}
+	t.Fatal("no code was sent")
+	return ""
+}
+
+func TestRecordHistories(t *testing.T) {
+	if !*record {
+		t.Skip("records histories only with -record")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx := context.Background()
+	srv, err := devserver.Start(ctx, devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	sealer := historyCodec(t)
+	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: sealer.DataConverter(), FailureConverter: sealer.FailureConverter()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rec := &recorder{c: c, out: &outbox{}}
+	w := worker.New(c, "replay", &workflows.Workflows{Policies: presets(t)}, &activities.Activities{
+		Store: storetest.Open(t, store.SQLite), Mailer: rec.out, From: "dpo@example.test", DPO: "dpo@example.test",
+		CodeKey: bytes.Repeat([]byte("c"), 32),
+	})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if err := os.MkdirAll(historyDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
+			in := workflows.Input{
+				CaseID: id, Reference: fmt.Sprintf("DSR-REPLAY-%04d", i+1), Tenant: "shop", Type: request.Access,
+				Channel: request.ChannelAPI, PolicyID: sc.policy, ReceivedAt: time.Now().Add(-sc.age).UTC().Truncate(time.Second),
+				Requester: workflows.Requester{Name: "Test Person", Email: "person@example.test", Language: request.English, ActingFor: request.Self},
+			}
+			if sc.noEmail {
+				in.Requester.Email = ""
+			}
+			if sc.portal {
+				in.VerifiedBy = "portal:session-1"
+			}
+			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.WorkflowID(id), TaskQueue: "replay"}, workflows.RequestName, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.drive != nil {
+				sc.drive(t, rec, id)
+			}
+			var res workflows.Result
+			wctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			if err := run.Get(wctx, &res); err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != sc.wantFinal {
+				t.Fatalf("closed %s, want %s", res.Status, sc.wantFinal)
+			}
+			writeHistory(t, c, workflows.WorkflowID(id), filepath.Join(historyDir, sc.name+".json"))
+		})
+	}
+}
+
+func writeHistory(t *testing.T, c client.Client, workflowID, path string) {
+	t.Helper()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
