@@ -31,9 +31,11 @@ import (
 
 // Histories recorded from a real Temporal dev server are replayed against
 // today's workflow code: a change that would break running cases fails
-// here. Record them again only for a deliberate, versioned change:
+// here. A change of the command sequence is guarded with workflow.GetVersion;
+// then keep the old histories (rename them with the version they show, as
+// v0-*.json) and record the current ones beside them:
 //
-//	go test ./workflows -run TestRecordHistories -record
+//	go test ./workflows -run TestRecordHistories -args -record
 var record = flag.Bool("record", false, "run the scenarios on a Temporal dev server and rewrite testdata/histories")
 
 const historyDir = "testdata/histories"

@@ -186,6 +186,10 @@ type run struct {
 	notices workflow.WaitGroup
 	// replanAt is when to try again to compute dates that could not be.
 	replanAt time.Time
+	// recording serialises projections to the store; cases started before
+	// that change (serialProjections false) keep projecting concurrently.
+	recording         workflow.Mutex
+	serialProjections bool
 	// intakeDone is set once the case is recorded, acknowledged and its
 	// verification begun; actions wait for it.
 	intakeDone bool
@@ -214,7 +218,9 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		st.Status = request.PendingVerification
 		st.Verification.sending = st.Requester.Email != ""
 	}
-	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx)}
+	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
+		recording: workflow.NewMutex(ctx)}
+	r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
 		return nil, fmt.Errorf("register query: %w", err)
 	}
@@ -458,10 +464,18 @@ func (r *run) close(ctx workflow.Context) {
 }
 
 // project writes the case row and the given audit events to the store.
+// Projections run one at a time in the order they were made, so concurrent
+// actions reach the audit trail in the order they changed the case.
 func (r *run) project(ctx workflow.Context, events ...activities.Event) error {
 	r.st.Revision++
 	r.upsertSearchAttributes(ctx)
 	in := activities.Projection{Case: r.snapshot(), Events: events}
+	if r.serialProjections {
+		if err := r.recording.Lock(ctx); err != nil {
+			return err
+		}
+		defer r.recording.Unlock()
+	}
 	return workflow.ExecuteActivity(recordOptions(ctx), a.Record, in).Get(ctx, nil)
 }
 

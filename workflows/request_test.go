@@ -583,6 +583,37 @@ func TestInfoRequestKeepsClockRunning(t *testing.T) {
 	}
 }
 
+// An action sent the instant a case opens, before the workflow has even
+// recorded it, is judged by the status the intake leads to and lands after
+// the opening in the audit trail.
+func TestActionRightAfterOpening(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "gdpr", received)
+	h.in.Channel, h.in.VerifiedBy = request.ChannelPortal, "portal"
+	var info, withdraw *outcome
+	h.at(received, func() {
+		info = h.update(workflows.RequestInfoUpdate, workflows.NoteInput{Note: "which accounts?"})
+		withdraw = h.update(workflows.WithdrawUpdate, workflows.NoteInput{})
+	})
+	h.run()
+	mustNotFail(t, "request info", info)
+	mustNotFail(t, "withdraw", withdraw)
+	want := []string{"case.opened", "case.verified", "info.requested", "case.withdrawn"}
+	if kinds := h.events(); !inOrder(kinds, want) {
+		t.Errorf("events %v, want %v in order", kinds, want)
+	}
+}
+
+func inOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
 // A deadline the calendar cannot compute (China's 2027 holidays are not
 // in it) must neither be guessed nor lose the case: the case opens without a
 // due date, staff are told, and once an operator adds the calendar the
