@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -51,17 +53,29 @@ func decode(c *gin.Context, v any) bool {
 		problem(c, http.StatusUnsupportedMediaType, "unsupported media type", "send application/json")
 		return false
 	}
-	dec := json.NewDecoder(c.Request.Body)
+	body, err := io.ReadAll(c.Request.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		problem(c, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("at most %d bytes", tooBig.Limit))
+		return false
+	case err != nil:
+		problem(c, http.StatusBadRequest, "malformed request", "body: could not be read")
+		return false
+	case !utf8.Valid(body):
+		// The JSON decoder would quietly turn bad bytes into U+FFFD, and a
+		// requester's name would be stored mangled.
+		problem(c, http.StatusBadRequest, "malformed request", "body: not valid UTF-8",
+			FieldError{Field: "body", Reason: "not valid UTF-8"})
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		status, field, reason := http.StatusBadRequest, "body", err.Error()
-		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
 		switch {
-		case errors.As(err, &tooBig):
-			problem(c, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("at most %d bytes", tooBig.Limit))
-			return false
 		case errors.As(err, &typeErr):
 			field, reason = typeErr.Field, fmt.Sprintf("must be %s, not %s", typeErr.Type, typeErr.Value)
 		case errors.As(err, &syntaxErr):

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ import (
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/workflows"
 )
+
+var phoneNumber = regexp.MustCompile(`^\+?[0-9(][0-9 ()-]{4,22}[0-9]$`)
 
 // OpenRequest is the body of POST /v1/requests.
 type OpenRequest struct {
@@ -73,6 +76,9 @@ func (s *Server) validateOpen(in *OpenRequest) []FieldError {
 		if a, err := mail.ParseAddress(r.Email); err != nil || a.Address != r.Email {
 			bad("requester.email", "not an e-mail address")
 		}
+	}
+	if r.Phone != "" && !phoneNumber.MatchString(r.Phone) {
+		bad("requester.phone", "not a phone number (digits, optionally a leading + and spaces, dashes or brackets)")
 	}
 	if r.Language == "" {
 		r.Language = request.English
