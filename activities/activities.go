@@ -16,6 +16,7 @@ import (
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/notice"
 	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/sms"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/verification"
 )
@@ -25,10 +26,17 @@ type Mailer interface {
 	Send(ctx context.Context, m mail.Message) error
 }
 
+// Texter sends one text message; *sms.Gateway is the real one.
+type Texter interface {
+	Send(ctx context.Context, m sms.Message) error
+}
+
 // Activities are the workflow's side effects and what they need.
 type Activities struct {
 	Store  *store.Store
 	Mailer Mailer
+	// Texter sends one-time codes by SMS; nil when no gateway is configured.
+	Texter Texter
 	// From is the sender of notices; DPO receives staff reminders and
 	// escalations.
 	From string
@@ -121,7 +129,7 @@ func (a *Activities) Notify(ctx context.Context, n Notice) error {
 	if err := a.Mailer.Send(ctx, m); err != nil {
 		return fmt.Errorf("send %s notice %s of case %s: %w", n.Kind, n.Key, n.CaseID, err)
 	}
-	return a.recordSent(ctx, n, m)
+	return a.recordSent(ctx, n, ByEmail, m.MessageID)
 }
 
 func (a *Activities) alreadySent(ctx context.Context, n Notice) (bool, error) {
@@ -161,21 +169,33 @@ func (a *Activities) message(n Notice) (mail.Message, error) {
 	}, nil
 }
 
-func (a *Activities) recordSent(ctx context.Context, n Notice, m mail.Message) error {
+// recordSent puts a sent notice in the audit trail under its key, which is
+// what keeps a retry from sending it again.
+func (a *Activities) recordSent(ctx context.Context, n Notice, channel, messageID string) error {
+	detail := map[string]string{"kind": n.Kind, "recipient": string(n.Recipient), "channel": channel,
+		"attempt": fmt.Sprint(activity.GetInfo(ctx).Attempt)}
+	if messageID != "" {
+		detail["message_id"] = messageID
+	}
 	return a.appendEvent(ctx, n.CaseID, Event{
-		Key: sentKey(n), Kind: "notice.sent", Actor: "system", OccurredAt: time.Now().UTC(),
-		Detail: map[string]string{"kind": n.Kind, "recipient": string(n.Recipient),
-			"message_id": m.MessageID, "attempt": fmt.Sprint(activity.GetInfo(ctx).Attempt)},
-	})
+		Key: sentKey(n), Kind: "notice.sent", Actor: "system", OccurredAt: time.Now().UTC(), Detail: detail})
 }
 
-// CodeRequest asks for a new one-time code to be made and sent.
+// Channels a one-time code can go out on.
+const (
+	ByEmail = "email"
+	BySMS   = "sms"
+)
+
+// CodeRequest asks for a new one-time code to be made and sent to
+// Notice.To: an e-mail address, or a phone number when Channel is sms.
 type CodeRequest struct {
 	Notice    Notice    `json:"notice"`
+	Channel   string    `json:"channel"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// SendCode makes a one-time code, mails it and returns only its keyed hash.
+// SendCode makes a one-time code, sends it and returns only its keyed hash.
 // A retry after a send that went out makes and sends a new code under a new
 // Message-ID; the workflow keeps the hash of the last one, and the message
 // says that a newer code replaces older ones.
@@ -193,17 +213,47 @@ func (a *Activities) SendCode(ctx context.Context, in CodeRequest) (string, erro
 	}
 	n.Data.Code = code
 	n.Data.CodeExpires = in.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
-	m, err := a.message(n)
+	if in.Channel == BySMS {
+		err = a.textCode(ctx, n)
+	} else {
+		err = a.mailCode(ctx, n)
+	}
 	if err != nil {
 		return "", err
 	}
-	if err := a.Mailer.Send(ctx, m); err != nil {
-		return "", fmt.Errorf("send code of case %s: %w", n.CaseID, err)
-	}
-	if err := a.recordSent(ctx, n, m); err != nil {
-		return "", err
-	}
 	return verification.Hash(a.CodeKey, n.CaseID, code), nil
+}
+
+func (a *Activities) mailCode(ctx context.Context, n Notice) error {
+	m, err := a.message(n)
+	if err != nil {
+		return err
+	}
+	if err := a.Mailer.Send(ctx, m); err != nil {
+		return fmt.Errorf("send code of case %s: %w", n.CaseID, err)
+	}
+	return a.recordSent(ctx, n, ByEmail, m.MessageID)
+}
+
+func (a *Activities) textCode(ctx context.Context, n Notice) error {
+	if a.Texter == nil {
+		return temporal.NewNonRetryableApplicationError("no SMS gateway configured (sms.gateway_url)", "NoSMSGateway", nil)
+	}
+	if n.To == "" {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("code for case %s has no phone number", n.CaseID), "NoRecipient", nil)
+	}
+	text, err := notice.RenderSMS(notice.Kind(n.Kind), n.Language, n.Data)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("render code text of case %s: %v", n.CaseID, err), "BadNotice", err)
+	}
+	if err := a.Texter.Send(ctx, sms.Message{To: n.To, Text: text}); err != nil {
+		if errors.Is(err, sms.ErrRejected) {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("text code of case %s: %v", n.CaseID, err), "SMSRejected", err)
+		}
+		return fmt.Errorf("text code of case %s: %w", n.CaseID, err)
+	}
+	return a.recordSent(ctx, n, BySMS, "")
 }
 
 // CodeCheck is a code the requester typed and the hash it must match.

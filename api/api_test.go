@@ -117,6 +117,8 @@ func TestOpenRefusesBadInput(t *testing.T) {
 		{"unknown language", "application/json", `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test","language":"fr"}}`, 422, "requester.language"},
 		{"unknown acting_for", "application/json", `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test","acting_for":"friend"}}`, 422, "requester.acting_for"},
 		{"future receipt", "application/json", `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"},"received_at":"2999-01-01T00:00:00Z"}`, 422, "received_at"},
+		{"sms without phone", "application/json", `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"},"verification_channel":"sms"}`, 422, "verification_channel"},
+		{"unknown verification channel", "application/json", `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"},"verification_channel":"fax"}`, 422, "verification_channel"},
 		{"verified_by off the portal", "application/json", `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"},"verified_by":"me"}`, 422, "verified_by"},
 	}
 	for _, tt := range tests {

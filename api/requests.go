@@ -37,7 +37,10 @@ type OpenRequest struct {
 	ReceivedAt *time.Time          `json:"received_at,omitempty"`
 	Details    string              `json:"details,omitempty"`
 	VerifiedBy string              `json:"verified_by,omitempty"`
-	Actor      string              `json:"actor,omitempty"`
+	// VerificationChannel is where the one-time code goes: "email" or "sms";
+	// empty means e-mail if the requester gave one, else SMS.
+	VerificationChannel string `json:"verification_channel,omitempty"`
+	Actor               string `json:"actor,omitempty"`
 }
 
 // Opened is the answer to a new request.
@@ -95,6 +98,19 @@ func (s *Server) validateOpen(in *OpenRequest) []FieldError {
 	if in.ReceivedAt != nil && in.ReceivedAt.After(s.now().Add(time.Minute)) {
 		bad("received_at", "lies in the future")
 	}
+	switch in.VerificationChannel {
+	case "":
+	case "email":
+		if r.Email == "" {
+			bad("verification_channel", "email needs requester.email")
+		}
+	case "sms":
+		if r.Phone == "" {
+			bad("verification_channel", "sms needs requester.phone")
+		}
+	default:
+		bad("verification_channel", "%q is not one of email, sms", in.VerificationChannel)
+	}
 	if in.VerifiedBy != "" && in.Channel != string(request.ChannelPortal) {
 		bad("verified_by", "only the portal channel may assert an already verified identity")
 	}
@@ -119,6 +135,7 @@ func (s *Server) openRequest(c *gin.Context) {
 		CaseID: id, Reference: newReference(), Tenant: in.Tenant, Type: request.Type(in.Type),
 		Channel: request.Channel(in.Channel), PolicyID: in.PolicyID, Requester: in.Requester,
 		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: in.Actor,
+		CodeChannel: in.VerificationChannel,
 	}
 	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
 		ID:                    workflows.WorkflowID(id),

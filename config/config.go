@@ -28,6 +28,7 @@ type Config struct {
 	Database     Database     `mapstructure:"database"`
 	DataDir      string       `mapstructure:"data_dir"`
 	SMTP         SMTP         `mapstructure:"smtp"`
+	SMS          SMS          `mapstructure:"sms"`
 	Dev          Dev          `mapstructure:"dev"`
 	Encryption   Encryption   `mapstructure:"encryption"`
 	Verification Verification `mapstructure:"verification"`
@@ -61,6 +62,15 @@ type SMTP struct {
 	Password string `mapstructure:"password"`
 	From     string `mapstructure:"from"`
 	TLS      string `mapstructure:"tls"`
+}
+
+// SMS is the HTTP gateway one-time codes go out through by text message.
+// An empty URL in `dsr dev` means the in-process dev outbox; elsewhere it
+// means no SMS: codes for requesters without e-mail fail, and staff verify
+// them manually.
+type SMS struct {
+	GatewayURL string `mapstructure:"gateway_url"`
+	Token      string `mapstructure:"token"`
 }
 
 // Dev holds what only `dsr dev` uses.
@@ -144,6 +154,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("smtp.password", "")
 	v.SetDefault("smtp.from", "dpo@dsrflow.localhost")
 	v.SetDefault("smtp.tls", "none")
+	v.SetDefault("sms.gateway_url", "")
+	v.SetDefault("sms.token", "")
 	v.SetDefault("dev.temporal_port", 7233)
 	v.SetDefault("dev.ui_port", 8233)
 	v.SetDefault("dev.mailbox_addr", "127.0.0.1:1025")
@@ -211,6 +223,11 @@ func (c *Config) Validate() error {
 	}
 	if !strings.Contains(c.SMTP.From, "@") {
 		bad("smtp.from", "%q is not an e-mail address", c.SMTP.From)
+	}
+	if c.SMS.GatewayURL != "" {
+		if u, err := url.Parse(c.SMS.GatewayURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("sms.gateway_url", "%q is not an http(s) URL", c.SMS.GatewayURL)
+		}
 	}
 	if c.Dev.TemporalPort < 1 || c.Dev.TemporalPort > 65535 {
 		bad("dev.temporal_port", "%d is not a port (1-65535)", c.Dev.TemporalPort)

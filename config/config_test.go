@@ -218,6 +218,7 @@ func TestBadValues(t *testing.T) {
 		{name: "smtp.port 70000", yaml: "smtp:\n  port: 70000\n", key: "smtp.port", want: "70000"},
 		{name: "smtp.tls ssl", env: map[string]string{"DSR_SMTP_TLS": "ssl"}, key: "smtp.tls", want: `"ssl"`},
 		{name: "smtp.from without @", env: map[string]string{"DSR_SMTP_FROM": "dpo.example.com"}, key: "smtp.from", want: "dpo.example.com"},
+		{name: "sms.gateway_url not a URL", env: map[string]string{"DSR_SMS_GATEWAY_URL": "sms.example.com/send"}, key: "sms.gateway_url", want: "http(s) URL"},
 		{name: "database.url mysql", env: map[string]string{"DSR_DATABASE_URL": "mysql://root@db/dsr"}, key: "database.url", want: `"mysql"`},
 		{name: "dev.temporal_port 0", yaml: "dev:\n  temporal_port: 0\n", key: "dev.temporal_port"},
 		{name: "dev.ui_port 65536", env: map[string]string{"DSR_DEV_UI_PORT": "65536"}, key: "dev.ui_port"},
@@ -594,5 +595,18 @@ func TestDatabaseURL(t *testing.T) {
 	}
 	if got := c.DatabaseURL(); got != "postgres://dsr:secret@db:5432/dsr?sslmode=disable" {
 		t.Errorf("DatabaseURL() = %q, want the configured URL", got)
+	}
+}
+
+// Every key is documented in the README's configuration table.
+func TestEveryKeyDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range config.Keys() {
+		if !strings.Contains(string(readme), "| `"+key+"` |") {
+			t.Errorf("README.md has no row for %s", key)
+		}
 	}
 }

@@ -77,10 +77,39 @@ var required = map[Kind][]string{
 	DeadlineUnknown:    {"Type", "Problem"},
 }
 
-//go:embed templates/*.tmpl
+//go:embed templates/*.tmpl templates/sms/*.tmpl
 var files embed.FS
 
-var templates = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "templates/*.tmpl"))
+var (
+	templates    = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "templates/*.tmpl"))
+	smsTemplates = template.Must(template.New("").Option("missingkey=error").ParseFS(files, "templates/sms/*.tmpl"))
+)
+
+// SMSKinds are the kinds that also exist as a text message.
+var SMSKinds = []Kind{VerificationCode}
+
+// RenderSMS returns a notice as one short text message, for the kinds in
+// SMSKinds.
+func RenderSMS(kind Kind, lang request.Language, d Data) (string, error) {
+	if !slices.Contains(SMSKinds, kind) {
+		return "", fmt.Errorf("notice: no text message for kind %q", kind)
+	}
+	if !slices.Contains(request.Languages, lang) {
+		return "", fmt.Errorf("notice: unknown language %q", lang)
+	}
+	if err := validate(kind, d); err != nil {
+		return "", fmt.Errorf("notice: %s: %w", kind, err)
+	}
+	if strings.TrimSpace(d.Tenant) == "" {
+		return "", fmt.Errorf("notice: %s: missing Tenant, the sender a text message names", kind)
+	}
+	name := string(kind) + "." + string(lang) + ".tmpl"
+	var buf bytes.Buffer
+	if err := smsTemplates.ExecuteTemplate(&buf, name, d); err != nil {
+		return "", fmt.Errorf("notice: rendering sms %s: %w", name, err)
+	}
+	return strings.TrimSpace(buf.String()), nil
+}
 
 // view is what templates execute against: Data plus the words that depend
 // on the language.

@@ -300,3 +300,30 @@ func TestAcknowledgementBeforeClockStarts(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderSMS(t *testing.T) {
+	d := full()
+	for _, lang := range request.Languages {
+		text, err := RenderSMS(VerificationCode, lang, d)
+		if err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		for _, want := range []string{d.Code, d.Reference, d.CodeExpires, d.Tenant} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: text %q lacks %q", lang, text, want)
+			}
+		}
+		// One SMS holds 70 UCS-2 characters; a code text may use up to
+		// three segments, no more.
+		if n := len([]rune(text)); n > 3*67 {
+			t.Errorf("%s: text is %d characters, too long for three segments", lang, n)
+		}
+	}
+	if _, err := RenderSMS(Extension, request.English, d); err == nil {
+		t.Error("an extension notice rendered as a text message")
+	}
+	d.Code = ""
+	if _, err := RenderSMS(VerificationCode, request.English, d); err == nil || !strings.Contains(err.Error(), "Code") {
+		t.Errorf("text without a code: err = %v", err)
+	}
+}

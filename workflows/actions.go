@@ -234,8 +234,8 @@ func (r *run) validateResendCode(in NoteInput) error {
 	switch {
 	case st.Status != request.PendingVerification:
 		return refused("the case is not waiting for identity verification")
-	case st.Requester.Email == "":
-		return refused("the requester has no e-mail address to send a code to")
+	case r.codeChannel() == "":
+		return refused("the requester has neither an e-mail address nor a phone number to send a code to")
 	case st.Verification.Locked:
 		return refused("code verification is locked; staff must verify manually")
 	case st.Verification.CodeSent > maxCodeResends:
@@ -248,26 +248,52 @@ func (r *run) resendCode(ctx workflow.Context, in NoteInput) (State, error) {
 	if err := r.validateResendCode(in); err != nil {
 		return *r.st, err
 	}
-	ev, err := r.sendCode(ctx)
-	if err != nil {
+	ev, sendErr := r.sendCode(ctx)
+	r.changed++
+	if err := r.project(ctx, ev); err != nil {
 		return *r.st, err
 	}
-	r.changed++
-	return *r.st, r.project(ctx, ev)
+	return *r.st, sendErr
 }
 
-// sendCode has a new code made and mailed by an activity: the code itself
-// never enters history, only its keyed hash.
+// codeChannel is where one-time codes go: the channel asked for at intake
+// if the requester has that contact, else e-mail, else SMS; "" when there
+// is neither.
+func (r *run) codeChannel() string {
+	req := r.st.Requester
+	switch {
+	case !r.phoneOnly && req.Email == "":
+		return ""
+	case r.in.CodeChannel == activities.BySMS && req.Phone != "":
+		return activities.BySMS
+	case req.Email != "":
+		return activities.ByEmail
+	case req.Phone != "":
+		return activities.BySMS
+	}
+	return ""
+}
+
+// sendCode has a new code made and sent by an activity: the code itself
+// never enters history, only its keyed hash. It returns the audit event of
+// the attempt; a code that could not be sent leaves the case waiting, for a
+// resend or manual verification, and is recorded as failed.
 func (r *run) sendCode(ctx workflow.Context) (activities.Event, error) {
 	st := r.st
 	key := r.noticeKey("verification_code")
 	expires := workflow.Now(ctx).Add(codeLifetime)
+	channel := r.codeChannel()
+	to := st.Requester.Email
+	if channel == activities.BySMS {
+		to = st.Requester.Phone
+	}
 	in := activities.CodeRequest{
 		Notice: activities.Notice{
 			CaseID: st.CaseID, Kind: "verification_code", Key: key, Recipient: activities.ToRequester,
-			To: st.Requester.Email, Language: st.Requester.Language,
+			To: to, Language: st.Requester.Language,
 			Data: noticeData{Reference: st.Reference, Type: st.Type, Tenant: st.Tenant, RequesterName: st.Requester.Name},
 		},
+		Channel:   channel,
 		ExpiresAt: expires,
 	}
 	var hash string
@@ -275,13 +301,16 @@ func (r *run) sendCode(ctx workflow.Context) (activities.Event, error) {
 	err := workflow.ExecuteActivity(noticeOptions(ctx), a.SendCode, in).Get(ctx, &hash)
 	st.Verification.sending = false
 	if err != nil {
-		return activities.Event{}, fmt.Errorf("send code: %w", err)
+		r.logger.Warn("code not sent", "key", key, "error", err)
+		return r.event(ctx, "verification.code_failed:"+key, "verification.code_failed", "system",
+			map[string]string{"channel": channel}), fmt.Errorf("send code: %w", err)
 	}
 	st.Verification.codeHash = hash
 	st.Verification.ExpiresAt = &expires
 	st.Verification.CodeSent++
+	st.Verification.Channel = channel
 	return r.event(ctx, "verification.code_sent:"+key, "verification.code_sent", "system",
-		map[string]string{"channel": "email", "expires_at": expires.UTC().Format(time.RFC3339)}), nil
+		map[string]string{"channel": channel, "expires_at": expires.UTC().Format(time.RFC3339)}), nil
 }
 
 // --- extend ---

@@ -62,6 +62,12 @@ func (r *run) noticeKey(kind string) string {
 
 func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData) {
 	if r.st.Requester.Email == "" {
+		// Staff must tell the requester some other way: say so in the trail.
+		if r.phoneOnly {
+			key := r.noticeKey(kind)
+			r.recordLater(ctx, r.event(ctx, "notice.not_sent:"+key, "notice.not_sent", "system",
+				map[string]string{"kind": kind, "key": key, "reason": "the requester gave no e-mail address"}))
+		}
 		return
 	}
 	r.notify(ctx, activities.Notice{
@@ -93,9 +99,23 @@ func (r *run) notify(ctx workflow.Context, n activities.Notice, kind, key string
 			return
 		}
 		r.logger.Warn("notice failed", "kind", kind, "key", key, "error", err)
-		if err := r.project(ctx, r.event(ctx, "notice.failed:"+key, "notice.failed", "system",
-			map[string]string{"kind": kind, "key": key})); err != nil {
-			r.logger.Error("record notice failure", "error", err)
-		}
+		r.record(ctx, r.event(ctx, "notice.failed:"+key, "notice.failed", "system",
+			map[string]string{"kind": kind, "key": key}))
 	})
+}
+
+// recordLater projects an event without holding up the caller; the case
+// closes only after it is recorded.
+func (r *run) recordLater(ctx workflow.Context, ev activities.Event) {
+	r.notices.Add(1)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer r.notices.Done()
+		r.record(ctx, ev)
+	})
+}
+
+func (r *run) record(ctx workflow.Context, ev activities.Event) {
+	if err := r.project(ctx, ev); err != nil {
+		r.logger.Error("record event", "kind", ev.Kind, "error", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/sms"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/store/storetest"
 	"github.com/dsrflow/dsrflow/worker"
@@ -121,6 +123,7 @@ type scenario struct {
 	age       time.Duration
 	portal    bool
 	noEmail   bool
+	phone     string
 	drive     func(t *testing.T, rec *recorder, id string)
 	wantFinal request.Status
 }
@@ -154,13 +157,19 @@ var scenarios = []scenario{
 			rec.waitFor(t, id, func(st workflows.State) bool { return st.Overdue })
 			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "late, sorry"}, false)
 		}},
+	{name: "sms-code-complete", policy: "gdpr", noEmail: true, phone: "+86 138 0000 0000", wantFinal: request.Completed,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.update(t, id, workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: rec.textedCode(t)}, false)
+			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent by post"}, false)
+		}},
 	{name: "verification-window-expired", policy: "cn-15d-ext45", age: 40 * 24 * time.Hour, noEmail: true, wantFinal: request.Denied},
 }
 
 // recorder runs scenarios on a dev server with the real activities.
 type recorder struct {
-	c   client.Client
-	out *outbox
+	c     client.Client
+	out   *outbox
+	texts *sms.Outbox
 }
 
 func (rec *recorder) update(t *testing.T, id, name string, arg any, wantErr bool) {
@@ -219,6 +228,18 @@ func (rec *recorder) code(t *testing.T) string {
 	return ""
 }
 
+// textedCode waits for the newest code in the SMS outbox.
+func (rec *recorder) textedCode(t *testing.T) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if m := rec.texts.Messages(); len(m) > 0 {
+			return regexp.MustCompile(`[0-9]{6}`).FindString(m[len(m)-1].Text)
+		}
+	}
+	t.Fatal("no code was texted")
+	return ""
+}
+
 func TestRecordHistories(t *testing.T) {
 	if !*record {
 		t.Skip("records histories only with -record")
@@ -241,9 +262,9 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	rec := &recorder{c: c, out: &outbox{}}
+	rec := &recorder{c: c, out: &outbox{}, texts: &sms.Outbox{}}
 	w := worker.New(c, "replay", &workflows.Workflows{Policies: presets(t)}, &activities.Activities{
-		Store: storetest.Open(t, store.SQLite), Mailer: rec.out, From: "dpo@example.test", DPO: "dpo@example.test",
+		Store: storetest.Open(t, store.SQLite), Mailer: rec.out, Texter: rec.texts, From: "dpo@example.test", DPO: "dpo@example.test",
 		CodeKey: bytes.Repeat([]byte("c"), 32),
 	})
 	if err := w.Start(); err != nil {
@@ -265,6 +286,7 @@ func TestRecordHistories(t *testing.T) {
 			if sc.noEmail {
 				in.Requester.Email = ""
 			}
+			in.Requester.Phone = sc.phone
 			if sc.portal {
 				in.VerifiedBy = "portal:session-1"
 			}

@@ -74,7 +74,9 @@ type Input struct {
 	// VerifiedBy is set when the intake channel already established the
 	// subject's identity (a portal assertion); empty means verify first.
 	VerifiedBy string `json:"verified_by,omitempty"`
-	Actor      string `json:"actor,omitempty"`
+	// CodeChannel asks for one-time codes by "sms" rather than e-mail.
+	CodeChannel string `json:"code_channel,omitempty"`
+	Actor       string `json:"actor,omitempty"`
 }
 
 // Extension is one granted extension of the deadline.
@@ -98,6 +100,7 @@ type Pause struct {
 type Verification struct {
 	Method    string     `json:"method,omitempty"`
 	By        string     `json:"by,omitempty"`
+	Channel   string     `json:"code_channel,omitempty"` // email or sms
 	CodeSent  int        `json:"codes_sent"`
 	Attempts  int        `json:"failed_attempts"`
 	Locked    bool       `json:"locked"`
@@ -190,6 +193,9 @@ type run struct {
 	// that change (serialProjections false) keep projecting concurrently.
 	recording         workflow.Mutex
 	serialProjections bool
+	// phoneOnly: codes go by SMS to requesters without e-mail, and notices
+	// they cannot get are recorded (cases started before: neither).
+	phoneOnly bool
 	// intakeDone is set once the case is recorded, acknowledged and its
 	// verification begun; actions wait for it.
 	intakeDone bool
@@ -209,6 +215,9 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
 		Requester: in.Requester, sent: map[string]int{},
 	}
+	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
+		recording: workflow.NewMutex(ctx)}
+	r.phoneOnly = workflow.GetVersion(ctx, "phone-only-requesters", workflow.DefaultVersion, 1) == 1
 	// Validators see the status the intake leads to, so that an action sent
 	// right after opening (even before this first task) is judged by it; its
 	// handler then waits for the intake.
@@ -216,10 +225,8 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		st.Status = request.InProgress
 	} else {
 		st.Status = request.PendingVerification
-		st.Verification.sending = st.Requester.Email != ""
+		st.Verification.sending = r.codeChannel() != ""
 	}
-	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
-		recording: workflow.NewMutex(ctx)}
 	r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
 		return nil, fmt.Errorf("register query: %w", err)
@@ -252,11 +259,8 @@ func (r *run) run() error {
 		}
 	} else {
 		var events []activities.Event
-		if st.Requester.Email != "" {
-			ev, err := r.sendCode(ctx)
-			if err != nil {
-				return err
-			}
+		if r.codeChannel() != "" {
+			ev, _ := r.sendCode(ctx) // a failure is recorded; staff can resend or verify manually
 			events = append(events, ev)
 		}
 		if err := r.project(ctx, events...); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/sms"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/store/storetest"
 	"github.com/dsrflow/dsrflow/worker"
@@ -81,6 +82,8 @@ type harness struct {
 	out   *outbox
 	in    workflows.Input
 	wf    *workflows.Workflows
+	texts *sms.Outbox
+	acts  *activities.Activities
 }
 
 var shanghai = mustZone("Asia/Shanghai")
@@ -107,11 +110,12 @@ func newHarness(t *testing.T, policyID string, received time.Time) *harness {
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(received)
 	h := &harness{t: t, env: env, store: storetest.Open(t, store.SQLite), out: &outbox{},
-		wf: &workflows.Workflows{Policies: reg}}
-	worker.Register(env, h.wf, &activities.Activities{
-		Store: h.store, Mailer: h.out, From: "dpo@example.test", DPO: "dpo@example.test",
+		wf: &workflows.Workflows{Policies: reg}, texts: &sms.Outbox{}}
+	h.acts = &activities.Activities{
+		Store: h.store, Mailer: h.out, Texter: h.texts, From: "dpo@example.test", DPO: "dpo@example.test",
 		CodeKey: []byte("0123456789abcdef0123456789abcdef"),
-	})
+	}
+	worker.Register(env, h.wf, h.acts)
 	h.in = workflows.Input{
 		CaseID: "6f1c2d4e-0000-4000-8000-000000000001", Reference: "DSR-TEST-0001-AAAA", Tenant: "shop",
 		Type: request.Access, Channel: request.ChannelAPI, PolicyID: policyID, ReceivedAt: received,
@@ -612,6 +616,81 @@ func inOrder(got, want []string) bool {
 		}
 	}
 	return i == len(want)
+}
+
+// A requester who gave only a phone number gets the code by SMS, and every
+// notice that cannot reach them is left in the audit trail for staff.
+func TestPhoneOnlyRequesterGetsCodeBySMS(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "gdpr", received)
+	h.in.Requester.Email, h.in.Requester.Phone = "", "+86 138 0000 0000"
+	var verified *outcome
+	h.at(received.Add(5*time.Minute), func() {
+		texts := h.texts.Messages()
+		if len(texts) != 1 || texts[0].To != "+86 138 0000 0000" {
+			t.Fatalf("texts %+v, want one to the requester's phone", texts)
+		}
+		code := regexp.MustCompile(`[0-9]{6}`).FindString(texts[0].Text)
+		verified = h.update(workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: code})
+	})
+	h.at(received.Add(10*time.Minute), func() {
+		h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent by post"})
+	})
+	h.run()
+	mustNotFail(t, "verify", verified)
+	if verified.state.Verification.Channel != "sms" {
+		t.Errorf("code channel %q, want sms", verified.state.Verification.Channel)
+	}
+	kinds := h.events()
+	// acknowledgement and completion could not be sent.
+	if count(kinds, "notice.not_sent") != 2 || count(kinds, "verification.code_sent") != 1 {
+		t.Errorf("events %v", kinds)
+	}
+	if len(h.out.subjects()) != 0 {
+		t.Errorf("mail sent to a requester without e-mail: %v", h.out.subjects())
+	}
+}
+
+func TestCodeBySMSOnRequest(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "gdpr", received)
+	h.in.Requester.Phone, h.in.CodeChannel = "+44 20 7946 0000", "sms"
+	var st workflows.State
+	h.at(received.Add(time.Minute), func() {
+		st = h.state()
+		h.update(workflows.WithdrawUpdate, workflows.NoteInput{})
+	})
+	h.run()
+	if len(h.texts.Messages()) != 1 || st.Verification.Channel != "sms" {
+		t.Errorf("texts %d, channel %q; want the code by SMS", len(h.texts.Messages()), st.Verification.Channel)
+	}
+}
+
+// A code that cannot be sent (no SMS gateway) leaves the case open for
+// manual verification; it never fails the case.
+func TestCodeSendFailureKeepsCaseOpen(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "gdpr", received)
+	h.in.Requester.Email, h.in.Requester.Phone = "", "+44 20 7946 0000"
+	h.acts.Texter = nil
+	var resent, manual *outcome
+	h.at(received.Add(time.Hour), func() {
+		resent = h.update(workflows.ResendCodeUpdate, workflows.NoteInput{})
+	})
+	h.at(received.Add(2*time.Hour), func() {
+		manual = h.update(workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodManual, Note: "called back on the number on file"})
+	})
+	h.at(received.Add(3*time.Hour), func() {
+		h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "done"})
+	})
+	h.run()
+	if resent.err == nil || !strings.Contains(resent.err.Error(), "sms.gateway_url") {
+		t.Errorf("resend without a gateway: err = %v, want one naming sms.gateway_url", resent.err)
+	}
+	mustNotFail(t, "manual verify", manual)
+	if kinds := h.events(); count(kinds, "verification.code_failed") != 2 || h.result().Status != request.Completed {
+		t.Errorf("events %v, result %+v", kinds, h.result())
+	}
 }
 
 // A deadline the calendar cannot compute (China's 2027 holidays are not

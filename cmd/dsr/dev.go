@@ -19,6 +19,7 @@ import (
 	"github.com/dsrflow/dsrflow/config"
 	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/mail"
+	"github.com/dsrflow/dsrflow/sms"
 )
 
 // runDev runs the whole engine in one process: a Temporal dev server (a
@@ -51,6 +52,12 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		cfg.SMTP.Port, _ = strconv.Atoi(port)
 	}
 	mailer = smtpSender(cfg)
+	texter := smsGateway(cfg)
+	var texts *sms.Outbox
+	if texter == nil {
+		texts = &sms.Outbox{}
+		texter = texts
+	}
 
 	logFile, err := os.OpenFile(filepath.Join(cfg.DataDir, "temporal.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -80,7 +87,7 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if err := e.store.Migrate(ctx); err != nil {
 		return err
 	}
-	w, err := e.worker(mailer)
+	w, err := e.worker(mailer, texter)
 	if err != nil {
 		return err
 	}
@@ -98,12 +105,18 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if mailbox != nil {
 		mux.Handle("GET /dev/mailbox", mailboxHandler(mailbox))
 	}
+	if texts != nil {
+		mux.Handle("GET /dev/sms", smsHandler(texts))
+	}
 	fmt.Fprintf(out, "dsrflow dev engine is up (data in %s, store %s)\n", cfg.DataDir, e.store.Backend())
 	fmt.Fprintf(out, "  API          http://%s  (GET /readyz, POST /v1/requests)\n", ln.Addr())
 	fmt.Fprintf(out, "  Temporal UI  http://127.0.0.1:%d\n", cfg.Dev.UIPort)
 	fmt.Fprintf(out, "  Temporal     %s\n", temporalAddr)
 	if mailbox != nil {
 		fmt.Fprintf(out, "  Dev mailbox  smtp://%s  (read it: GET http://%s/dev/mailbox)\n", mailbox.Addr(), ln.Addr())
+	}
+	if texts != nil {
+		fmt.Fprintf(out, "  Dev SMS      GET http://%s/dev/sms\n", ln.Addr())
 	}
 	fmt.Fprintln(out, "Ctrl-C stops everything.")
 	return serveHTTP(ctx, ln, mux)
@@ -156,6 +169,14 @@ func randomKey() string {
 	key := make([]byte, 32)
 	rand.Read(key) // never fails (crypto/rand)
 	return base64.StdEncoding.EncodeToString(key)
+}
+
+// smsHandler lists the text messages the dev outbox received, newest last.
+func smsHandler(o *sms.Outbox) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"messages": o.Messages()})
+	})
 }
 
 // mailboxHandler lists what the dev mailbox received, newest last. It

@@ -266,6 +266,29 @@ func (e *devEngine) code(reference string) string {
 // The case runs under gdpr, whose weekends-only calendar has no last year:
 // a China preset would stop computing deadlines once "now" reaches years
 // whose holidays are not published yet.
+var sixDigits = regexp.MustCompile(`[0-9]{6}`)
+
+// smsCode waits for a code texted to phone in the dev SMS outbox.
+func (e *devEngine) smsCode(phone string) string {
+	e.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		var box struct {
+			Messages []struct{ To, Text string }
+		}
+		r := e.get("/dev/sms")
+		if err := json.Unmarshal([]byte(r.raw), &box); err != nil {
+			e.t.Fatalf("sms outbox: %v: %s", err, r.raw)
+		}
+		for _, m := range box.Messages {
+			if m.To == phone {
+				return sixDigits.FindString(m.Text)
+			}
+		}
+	}
+	e.t.Fatalf("no code texted to %s", phone)
+	return ""
+}
+
 const openBody = `{"tenant":"shop","type":"access","channel":"api","policy_id":"gdpr",
  "requester":{"name":"李雷","email":"li.lei@example.test","language":"zh-CN"}}`
 
@@ -347,6 +370,16 @@ func TestDevEndToEnd(t *testing.T) {
 	}
 
 	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "li.lei@example.test", "李雷")
+
+	// A requester with only a phone number verifies by a code sent by SMS.
+	r = e.post("/v1/requests", `{"tenant":"shop","type":"deletion","policy_id":"gdpr","requester":{"phone":"+86 138 0000 0001","language":"zh-CN"}}`)
+	expect(t, "open phone-only", r, http.StatusCreated)
+	phoneCase, _ := r.body["id"].(string)
+	r = e.post("/v1/requests/"+phoneCase+"/verify", `{"method":"code","code":"`+e.smsCode("+86 138 0000 0001")+`"}`)
+	expect(t, "verify by sms code", r, http.StatusOK)
+	if r.body["status"] != "in_progress" {
+		t.Fatalf("after sms verify: %s", r.raw)
+	}
 
 	e.stop()
 	if left := temporalProcesses(dataDir); len(left) > 0 {

@@ -20,6 +20,7 @@ import (
 	"github.com/dsrflow/dsrflow/config"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/policy"
+	"github.com/dsrflow/dsrflow/sms"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/worker"
 	"github.com/dsrflow/dsrflow/workflows"
@@ -99,7 +100,8 @@ func payloadCodec(cfg *config.Config) (*codec.Codec, error) {
 }
 
 // worker builds the Temporal worker with the real activities.
-func (e *engine) worker(mailer activities.Mailer) (sdkworker.Worker, error) {
+// texter is nil without an SMS gateway: codes then go by e-mail only.
+func (e *engine) worker(mailer activities.Mailer, texter activities.Texter) (sdkworker.Worker, error) {
 	codeKey, err := e.cfg.Verification.Bytes()
 	if err != nil {
 		return nil, err
@@ -107,7 +109,7 @@ func (e *engine) worker(mailer activities.Mailer) (sdkworker.Worker, error) {
 	if codeKey == nil {
 		return nil, &config.FieldError{Key: "verification.key", Reason: "required to hash one-time codes (openssl rand -base64 32)"}
 	}
-	acts := &activities.Activities{Store: e.store, Mailer: mailer, From: e.cfg.SMTP.From,
+	acts := &activities.Activities{Store: e.store, Mailer: mailer, Texter: texter, From: e.cfg.SMTP.From,
 		DPO: e.cfg.SMTP.From, CodeKey: codeKey}
 	return worker.New(e.temporal, e.cfg.Temporal.TaskQueue, &workflows.Workflows{Policies: e.policies}, acts), nil
 }
@@ -119,6 +121,13 @@ func (e *engine) api() *api.Server {
 func smtpSender(cfg *config.Config) *mail.Sender {
 	return mail.NewSender(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
 		Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: 30 * time.Second})
+}
+
+func smsGateway(cfg *config.Config) activities.Texter {
+	if cfg.SMS.GatewayURL == "" {
+		return nil
+	}
+	return &sms.Gateway{URL: cfg.SMS.GatewayURL, Token: cfg.SMS.Token}
 }
 
 // serveHTTP serves until ctx ends, then shuts down gracefully.
@@ -162,7 +171,7 @@ func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Write
 		return err
 	}
 	defer e.Close()
-	w, err := e.worker(smtpSender(cfg))
+	w, err := e.worker(smtpSender(cfg), smsGateway(cfg))
 	if err != nil {
 		return err
 	}
