@@ -63,28 +63,22 @@ func Open(t testing.TB, backend string) *store.Store {
 
 func openSQLite(t testing.TB) *store.Store {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	// TempDir's cleanup is registered first, so it runs after Close.
-	path := filepath.Join(t.TempDir(), "dsr.db")
-	s, err := store.Open(ctx, "sqlite://"+path)
-	if err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	t.Cleanup(func() { closeStore(t, s) })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("storetest: %v", err)
-	}
-	return s
+	return openMigrated(t, "sqlite://"+filepath.Join(t.TempDir(), "dsr.db"))
 }
 
 var skipNotice sync.Once
 
 func openPostgres(t testing.TB) *store.Store {
 	t.Helper()
+	return openMigrated(t, PostgresURL(t))
+}
+
+func openMigrated(t testing.TB, url string) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, PostgresURL(t))
+	s, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
