@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -122,14 +123,31 @@ func (a *Activities) Notify(ctx context.Context, n Notice) error {
 	if err != nil || sent {
 		return err
 	}
+	return a.mail(ctx, n)
+}
+
+// mail sends a notice by e-mail and records it as sent.
+func (a *Activities) mail(ctx context.Context, n Notice) error {
 	m, err := a.message(n)
 	if err != nil {
 		return err
 	}
 	if err := a.Mailer.Send(ctx, m); err != nil {
-		return fmt.Errorf("send %s notice %s of case %s: %w", n.Kind, n.Key, n.CaseID, err)
+		// Relays quote the address they refuse; errors end up in logs.
+		return fmt.Errorf("send %s notice %s of case %s: %s", n.Kind, n.Key, n.CaseID, redact(err, m.To))
 	}
 	return a.recordSent(ctx, n, ByEmail, m.MessageID)
+}
+
+// redact is err's message with each of the personal values replaced.
+func redact(err error, personal ...string) string {
+	msg := err.Error()
+	for _, p := range personal {
+		if p != "" {
+			msg = strings.ReplaceAll(msg, p, "<redacted>")
+		}
+	}
+	return msg
 }
 
 func (a *Activities) alreadySent(ctx context.Context, n Notice) (bool, error) {
@@ -216,23 +234,12 @@ func (a *Activities) SendCode(ctx context.Context, in CodeRequest) (string, erro
 	if in.Channel == BySMS {
 		err = a.textCode(ctx, n)
 	} else {
-		err = a.mailCode(ctx, n)
+		err = a.mail(ctx, n)
 	}
 	if err != nil {
 		return "", err
 	}
 	return verification.Hash(a.CodeKey, n.CaseID, code), nil
-}
-
-func (a *Activities) mailCode(ctx context.Context, n Notice) error {
-	m, err := a.message(n)
-	if err != nil {
-		return err
-	}
-	if err := a.Mailer.Send(ctx, m); err != nil {
-		return fmt.Errorf("send code of case %s: %w", n.CaseID, err)
-	}
-	return a.recordSent(ctx, n, ByEmail, m.MessageID)
 }
 
 func (a *Activities) textCode(ctx context.Context, n Notice) error {
@@ -248,10 +255,11 @@ func (a *Activities) textCode(ctx context.Context, n Notice) error {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("render code text of case %s: %v", n.CaseID, err), "BadNotice", err)
 	}
 	if err := a.Texter.Send(ctx, sms.Message{To: n.To, Text: text}); err != nil {
+		msg := fmt.Sprintf("text code of case %s: %s", n.CaseID, redact(err, n.To))
 		if errors.Is(err, sms.ErrRejected) {
-			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("text code of case %s: %v", n.CaseID, err), "SMSRejected", err)
+			return temporal.NewNonRetryableApplicationError(msg, "SMSRejected", nil)
 		}
-		return fmt.Errorf("text code of case %s: %w", n.CaseID, err)
+		return errors.New(msg)
 	}
 	return a.recordSent(ctx, n, BySMS, "")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,9 +103,15 @@ func TestNotifySendsOnce(t *testing.T) {
 // A relay that fails leaves no trace of a sent notice, so the retry sends.
 func TestNotifyRetriesAfterRelayFailure(t *testing.T) {
 	env, a, out := setup(t, store.SQLite)
-	out.fail = errors.New("451 try later")
-	if _, err := env.ExecuteActivity(a.Notify, ack()); err == nil {
+	out.fail = errors.New("451 4.7.1 <li.lei@example.test>: try later")
+	_, err := env.ExecuteActivity(a.Notify, ack())
+	if err == nil {
 		t.Fatal("Notify succeeded although the relay failed")
+	}
+	// The error is logged by the worker: the relay's words stay, the
+	// address does not.
+	if strings.Contains(err.Error(), "li.lei@example.test") || !strings.Contains(err.Error(), "try later") {
+		t.Errorf("error %q", err)
 	}
 	if got := kinds(t, a.Store); len(got) != 0 {
 		t.Fatalf("events after a failed send: %v", got)

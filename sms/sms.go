@@ -58,13 +58,14 @@ func (g *Gateway) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("sms gateway: %w", err)
 	}
 	defer resp.Body.Close()
-	// The answer may quote the number; keep only a little of it.
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	// Only the status goes into the error: gateways' answers tend to quote
+	// the phone number, and errors end up in logs.
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
-		return fmt.Errorf("%w: %s: %s", ErrRejected, resp.Status, bytes.TrimSpace(snippet))
+		return fmt.Errorf("%w: %s", ErrRejected, resp.Status)
 	default:
 		return fmt.Errorf("sms gateway: %s", resp.Status)
 	}

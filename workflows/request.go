@@ -217,7 +217,10 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 	}
 	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
 		recording: workflow.NewMutex(ctx)}
+	// Changes of the command sequence, each switched on only for cases
+	// started after it; the calls keep the order the markers were recorded in.
 	r.phoneOnly = workflow.GetVersion(ctx, "phone-only-requesters", workflow.DefaultVersion, 1) == 1
+	r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
 	// Validators see the status the intake leads to, so that an action sent
 	// right after opening (even before this first task) is judged by it; its
 	// handler then waits for the intake.
@@ -227,7 +230,6 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		st.Status = request.PendingVerification
 		st.Verification.sending = r.codeChannel() != ""
 	}
-	r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
 		return nil, fmt.Errorf("register query: %w", err)
 	}
