@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -128,9 +129,23 @@ func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 		temporal: "127.0.0.1:" + temporalPort, done: make(chan error, 1)}
 	go func() { e.done <- cmd.Wait() }()
 	t.Cleanup(func() {
+		// A test that failed midway still stops dsr dev as Ctrl-C would, so
+		// its Temporal child goes too; SIGKILL only if that hangs.
 		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-e.done
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			select {
+			case <-e.done:
+			case <-time.After(30 * time.Second):
+				t.Errorf("dsr dev ignored SIGINT for 30s; killing it")
+				_ = cmd.Process.Kill()
+				<-e.done
+			}
+		}
+		for _, p := range temporalProcesses(dataDir) {
+			t.Errorf("temporal left running, killing it: %s", p)
+			if pid, err := strconv.Atoi(strings.SplitN(p, ":", 2)[0]); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
 		}
 		if t.Failed() {
 			t.Logf("dsr dev output:\n%s", out.String())
