@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/workflows"
 )
 
@@ -22,17 +23,35 @@ type action struct {
 	path   string
 	update string
 	input  func() any
+	// portal: portal keys may take the action too (for their own cases).
+	portal bool
 }
 
 var actions = []action{
-	{"verify", workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }},
-	{"resend-code", workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }},
-	{"extend", workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }},
-	{"deny", workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }},
-	{"complete", workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }},
-	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }},
-	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }},
-	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }},
+	{"verify", workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }, true},
+	{"resend-code", workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }, true},
+	{"extend", workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }, false},
+	{"deny", workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }, false},
+	{"complete", workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }, false},
+	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }, false},
+	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }, false},
+	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }, false},
+}
+
+// attribute puts the caller into an action's actor.
+func attribute(in any, p auth.Principal) {
+	switch v := in.(type) {
+	case *workflows.VerifyInput:
+		v.Actor = actor(p, v.Actor)
+	case *workflows.ExtendInput:
+		v.Actor = actor(p, v.Actor)
+	case *workflows.DenyInput:
+		v.Actor = actor(p, v.Actor)
+	case *workflows.CompleteInput:
+		v.Actor = actor(p, v.Actor)
+	case *workflows.NoteInput:
+		v.Actor = actor(p, v.Actor)
+	}
 }
 
 // updateTimeout bounds how long an action waits for the workflow; sending a
@@ -50,6 +69,15 @@ func (s *Server) act(a action) gin.HandlerFunc {
 		if !decode(c, in) {
 			return
 		}
+		p := principal(c)
+		if v, ok := in.(*workflows.VerifyInput); ok && p.Role == auth.Portal && v.Method == workflows.MethodManual {
+			problem(c, http.StatusForbidden, "forbidden", "portal keys pass codes and portal assertions; manual verification is for staff")
+			return
+		}
+		if !s.caseVisible(c, id) {
+			return
+		}
+		attribute(in, p)
 		ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
 		defer cancel()
 		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

@@ -4,11 +4,13 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/store"
 )
@@ -39,20 +41,53 @@ func (s *Server) Handler() http.Handler {
 	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "method not allowed", "") })
 	r.HandleMethodNotAllowed = true
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-
-	v1 := r.Group("/v1")
-	v1.GET("/policies", s.listPolicies)
-	v1.GET("/policies/:id", s.getPolicy)
-	v1.GET("/policies/:id/deadline", s.policyDeadline)
-	v1.POST("/requests", s.openRequest)
-	v1.GET("/requests/:id", s.getRequest)
-	v1.GET("/requests/:id/events", s.requestEvents)
-	for _, a := range actions {
-		v1.POST("/requests/:id/"+a.path, s.act(a))
+	for _, rt := range s.Routes() {
+		var chain []gin.HandlerFunc
+		if rt.Roles != nil {
+			chain = append(chain, s.authenticate(rt.Roles))
+			if rt.Method == http.MethodPost {
+				chain = append(chain, s.idempotent)
+			}
+		}
+		r.Handle(rt.Method, rt.Path, append(chain, rt.handle)...)
 	}
 	return r
+}
+
+// Route is one route of the API and the roles that may call it.
+type Route struct {
+	Method string
+	Path   string
+	// Roles may call the route; nil means no key is needed.
+	Roles  []auth.Role
+	handle gin.HandlerFunc
+}
+
+// Routes lists every route. Each declares its roles here and nowhere else.
+func (s *Server) Routes() []Route {
+	var (
+		anyone  = auth.Roles
+		staff   = []auth.Role{auth.Admin, auth.DPO}
+		readers = []auth.Role{auth.Admin, auth.DPO, auth.Auditor}
+	)
+	routes := []Route{
+		{http.MethodGet, "/healthz", nil, s.healthz},
+		{http.MethodGet, "/readyz", nil, s.readyz},
+		{http.MethodGet, "/v1/policies", anyone, s.listPolicies},
+		{http.MethodGet, "/v1/policies/:id", anyone, s.getPolicy},
+		{http.MethodGet, "/v1/policies/:id/deadline", anyone, s.policyDeadline},
+		{http.MethodPost, "/v1/requests", []auth.Role{auth.Admin, auth.DPO, auth.Portal}, s.openRequest},
+		{http.MethodGet, "/v1/requests/:id", append(readers, auth.Portal), s.getRequest},
+		{http.MethodGet, "/v1/requests/:id/events", readers, s.requestEvents},
+	}
+	for _, a := range actions {
+		roles := staff
+		if a.portal {
+			roles = append(slices.Clone(staff), auth.Portal)
+		}
+		routes = append(routes, Route{http.MethodPost, "/v1/requests/:id/" + a.path, roles, s.act(a)})
+	}
+	return routes
 }
 
 func (s *Server) now() time.Time {

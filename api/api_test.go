@@ -8,13 +8,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
+	"github.com/google/uuid"
+
 	"github.com/dsrflow/dsrflow/api"
+	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/store/storetest"
@@ -28,6 +32,25 @@ import (
 type fixture struct {
 	srv   *httptest.Server
 	store *store.Store
+	api   *api.Server
+	// keys holds a key per role, acting for tenant "shop" (admin: all).
+	keys map[auth.Role]string
+	// key is the one requests carry unless told otherwise: admin.
+	key string
+}
+
+// newKey stores a key and returns it.
+func newKey(t *testing.T, st *store.Store, role auth.Role, tenants string) string {
+	t.Helper()
+	plain, hash, err := auth.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateAPIKey(context.Background(), &store.APIKey{ID: uuid.NewString(), Name: string(role) + "-test",
+		Hash: hash, Role: string(role), Tenants: tenants}); err != nil {
+		t.Fatal(err)
+	}
+	return plain
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -50,13 +73,24 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(tc.Close)
 	st := storetest.Open(t, store.SQLite)
-	srv := httptest.NewServer((&api.Server{Store: st, Temporal: tc, Policies: reg, TaskQueue: "dsr"}).Handler())
+	a := &api.Server{Store: st, Temporal: tc, Policies: reg, TaskQueue: "dsr"}
+	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, store: st}
+	f := &fixture{srv: srv, store: st, api: a, keys: map[auth.Role]string{}}
+	for _, r := range auth.Roles {
+		tenants := "shop"
+		if r == auth.Admin {
+			tenants = auth.AllTenants
+		}
+		f.keys[r] = newKey(t, st, r, tenants)
+	}
+	f.key = f.keys[auth.Admin]
+	return f
 }
 
 type answer struct {
 	status  int
+	header  http.Header
 	ctype   string
 	problem api.Problem
 	raw     string
@@ -64,12 +98,20 @@ type answer struct {
 
 func (f *fixture) do(t *testing.T, method, path, ctype, body string) answer {
 	t.Helper()
+	return f.doWith(t, map[string]string{"Authorization": "Bearer " + f.key, "Content-Type": ctype}, method, path, body)
+}
+
+// doWith sends a request with exactly the given headers (empty ones left out).
+func (f *fixture) doWith(t *testing.T, headers map[string]string, method, path, body string) answer {
+	t.Helper()
 	req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
+	for k, v := range headers {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -78,6 +120,7 @@ func (f *fixture) do(t *testing.T, method, path, ctype, body string) answer {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), raw: string(b)}
+	a.header = resp.Header
 	if a.ctype == "application/problem+json" {
 		if err := json.Unmarshal(b, &a.problem); err != nil {
 			t.Fatalf("problem body %q: %v", b, err)
@@ -212,8 +255,8 @@ func TestCaseUnknown(t *testing.T) {
 	if a := f.do(t, "GET", "/v1/requests/nope", "", ""); a.status != 404 {
 		t.Errorf("malformed id: %d", a.status)
 	}
-	if a := f.do(t, "GET", "/v1/requests/6f1c2d4e-0000-4000-8000-000000000001/events", "", ""); a.status != 404 {
-		t.Errorf("events of unknown case: %d", a.status)
+	if a := f.do(t, "GET", "/v1/requests/6f1c2d4e-0000-4000-8000-000000000001/events", "", ""); a.status != 503 {
+		t.Errorf("events of unknown case with the engine down: %d", a.status)
 	}
 }
 
@@ -273,5 +316,111 @@ func TestPolicyDeadline(t *testing.T) {
 			!strings.Contains(a.problem.Errors[0].Reason, tt.reason) {
 			t.Errorf("deadline%s: %d %s", tt.query, a.status, a.raw)
 		}
+	}
+}
+
+// Every route, called with a key of every role: the roles it declares get
+// past authorisation, the others get 403; without a key, 401.
+func TestRoleMatrix(t *testing.T) {
+	f := newFixture(t)
+	const id = "6f1c2d4e-0000-4000-8000-000000000001"
+	for _, rt := range f.api.Routes() {
+		path := strings.ReplaceAll(strings.ReplaceAll(rt.Path, ":id", id), "/v1/policies/"+id, "/v1/policies/gdpr")
+		body := ""
+		if rt.Method == http.MethodPost {
+			body = "{}"
+		}
+		send := func(key string) answer {
+			return f.doWith(t, map[string]string{"Authorization": key, "Content-Type": "application/json"}, rt.Method, path, body)
+		}
+		if rt.Roles == nil {
+			if a := send(""); a.status == 401 || a.status == 403 {
+				t.Errorf("%s %s is public but answered %d", rt.Method, rt.Path, a.status)
+			}
+			continue
+		}
+		if a := send(""); a.status != 401 || a.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s %s without a key: %d", rt.Method, rt.Path, a.status)
+		}
+		if a := send("Bearer dsr_notakey"); a.status != 401 {
+			t.Errorf("%s %s with a wrong key: %d", rt.Method, rt.Path, a.status)
+		}
+		for _, role := range auth.Roles {
+			a := send("Bearer " + f.keys[role])
+			allowed := slices.Contains(rt.Roles, role)
+			if allowed && (a.status == 401 || a.status == 403) {
+				t.Errorf("%s %s as %s: %d, want it allowed: %s", rt.Method, rt.Path, role, a.status, a.raw)
+			}
+			if !allowed && a.status != 403 {
+				t.Errorf("%s %s as %s: %d, want 403", rt.Method, rt.Path, role, a.status)
+			}
+		}
+	}
+}
+
+func TestRevokedKeyStopsWorking(t *testing.T) {
+	f := newFixture(t)
+	keys, err := f.store.APIKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if k.Role == string(auth.Admin) {
+			if err := f.store.RevokeAPIKey(context.Background(), k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if a := f.do(t, "GET", "/v1/policies", "", ""); a.status != 401 {
+		t.Errorf("revoked key: %d", a.status)
+	}
+}
+
+// A key acts only for its tenants: it may not open a case elsewhere.
+func TestOpenForAnotherTenant(t *testing.T) {
+	f := newFixture(t)
+	f.key = f.keys[auth.Portal] // tenant shop
+	a := f.do(t, "POST", "/v1/requests", "application/json",
+		`{"tenant":"bank","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"}}`)
+	if a.status != 403 || len(a.problem.Errors) != 1 || a.problem.Errors[0].Field != "tenant" {
+		t.Errorf("open for bank with a shop key: %d %s", a.status, a.raw)
+	}
+}
+
+func TestPortalMayNotVerifyManually(t *testing.T) {
+	f := newFixture(t)
+	f.key = f.keys[auth.Portal]
+	a := f.do(t, "POST", "/v1/requests/6f1c2d4e-0000-4000-8000-000000000001/verify", "application/json",
+		`{"method":"manual","note":"looked at it"}`)
+	if a.status != 403 {
+		t.Errorf("manual verification by a portal key: %d %s", a.status, a.raw)
+	}
+}
+
+// The same Idempotency-Key and body give the stored answer again; another
+// body under the key is refused; an answer of 5xx is not kept.
+func TestIdempotencyKey(t *testing.T) {
+	f := newFixture(t)
+	send := func(key, body string) answer {
+		return f.doWith(t, map[string]string{"Authorization": "Bearer " + f.key, "Content-Type": "application/json",
+			"Idempotency-Key": key}, "POST", "/v1/requests", body)
+	}
+	bad := `{"tenant":"shop","type":"erasure","policy_id":"gdpr","requester":{"email":"a@example.test"}}`
+	first := send("k-1", bad)
+	again := send("k-1", bad)
+	if first.status != 422 || again.status != 422 || again.raw != first.raw || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay: %d %q, then %d %q (replayed %q)", first.status, first.raw, again.status, again.raw, again.header.Get("Idempotent-Replayed"))
+	}
+	if a := send("k-1", valid); a.status != 409 || len(a.problem.Errors) != 1 || a.problem.Errors[0].Field != "Idempotency-Key" {
+		t.Errorf("same key, other body: %d %s", a.status, a.raw)
+	}
+	// The engine is down: 503, not kept, so the retry is tried again.
+	for range 2 {
+		if a := send("k-2", valid); a.status != 503 || a.header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("503 answer: %d, replayed %q", a.status, a.header.Get("Idempotent-Replayed"))
+		}
+	}
+	if a := send(strings.Repeat("k", 256), valid); a.status != 400 {
+		t.Errorf("overlong key: %d", a.status)
 	}
 }

@@ -126,6 +126,12 @@ func (s *Server) openRequest(c *gin.Context) {
 		invalid(c, errs...)
 		return
 	}
+	p := principal(c)
+	if !p.ActsFor(in.Tenant) {
+		problem(c, http.StatusForbidden, "forbidden", "this key does not act for that tenant",
+			FieldError{Field: "tenant", Reason: "not a tenant of this API key"})
+		return
+	}
 	received := s.now().UTC()
 	if in.ReceivedAt != nil {
 		received = in.ReceivedAt.UTC()
@@ -134,8 +140,8 @@ func (s *Server) openRequest(c *gin.Context) {
 	wi := workflows.Input{
 		CaseID: id, Reference: newReference(), Tenant: in.Tenant, Type: request.Type(in.Type),
 		Channel: request.Channel(in.Channel), PolicyID: in.PolicyID, Requester: in.Requester,
-		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: in.Actor,
-		CodeChannel: in.VerificationChannel,
+		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: actor(p, in.Actor),
+		CodeChannel: in.VerificationChannel, OpenedBy: p.KeyID,
 	}
 	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
 		ID:                    workflows.WorkflowID(id),
@@ -179,6 +185,9 @@ func (s *Server) getRequest(c *gin.Context) {
 		problem(c, http.StatusNotFound, "no such case", "")
 		return
 	}
+	if !s.caseVisible(c, id) {
+		return
+	}
 	resp, err := s.Temporal.QueryWorkflow(c.Request.Context(), workflows.WorkflowID(id), "", workflows.StateQuery)
 	if err == nil {
 		var st workflows.State
@@ -216,7 +225,7 @@ func viewFromRow(row *store.Case) CaseView {
 	v.Extended, v.Overdue, v.ReceivedAt = row.Extended, row.Overdue, row.ReceivedAt
 	v.VerifiedAt, v.ClosedAt = row.VerifiedAt, row.ClosedAt
 	v.Outcome, v.DenialReason, v.Summary = row.Outcome, request.DenialReason(row.DenialReason), row.Summary
-	v.Revision = row.Revision
+	v.Revision, v.OpenedBy = row.Revision, row.OpenedBy
 	v.Requester = workflows.Requester{Name: row.RequesterName, Email: row.RequesterEmail, Phone: row.RequesterPhone,
 		AccountID: row.RequesterAccountID, Language: request.Language(row.Language), ActingFor: request.ActingFor(row.ActingFor)}
 	return v
@@ -235,16 +244,16 @@ type EventView struct {
 
 func (s *Server) requestEvents(c *gin.Context) {
 	id := c.Param("id")
+	if _, err := uuid.Parse(id); err != nil || !s.caseVisible(c, id) {
+		if err != nil {
+			problem(c, http.StatusNotFound, "no such case", "")
+		}
+		return
+	}
 	evs, err := s.Store.Events(c.Request.Context(), id)
 	if err != nil {
 		problem(c, http.StatusServiceUnavailable, "cannot read the audit trail now", "")
 		return
-	}
-	if len(evs) == 0 {
-		if _, err := s.Store.Case(c.Request.Context(), id); errors.Is(err, store.ErrNotFound) {
-			problem(c, http.StatusNotFound, "no such case", "")
-			return
-		}
 	}
 	out := make([]EventView, len(evs))
 	for i, e := range evs {

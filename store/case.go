@@ -43,6 +43,9 @@ type Case struct {
 	DenialReason string `gorm:"column:denial_reason;type:text;not null"`
 	Summary      string `gorm:"column:summary;type:text;not null"`
 	Assignee     string `gorm:"column:assignee;type:text;not null"`
+	// OpenedBy is the ID of the API key that opened the case; a portal key
+	// sees only the cases it opened.
+	OpenedBy string `gorm:"column:opened_by;type:text;not null;default:''"`
 
 	// Revision is the workflow's projection counter. SaveCase keeps the row
 	// with the highest one, so a projection retried late cannot roll a case

@@ -76,7 +76,9 @@ type Input struct {
 	VerifiedBy string `json:"verified_by,omitempty"`
 	// CodeChannel asks for one-time codes by "sms" rather than e-mail.
 	CodeChannel string `json:"code_channel,omitempty"`
-	Actor       string `json:"actor,omitempty"`
+	// OpenedBy is the API key that opened the case.
+	OpenedBy string `json:"opened_by,omitempty"`
+	Actor    string `json:"actor,omitempty"`
 }
 
 // Extension is one granted extension of the deadline.
@@ -142,6 +144,7 @@ type State struct {
 	Summary         string               `json:"summary,omitempty"`
 	Revision        int64                `json:"revision"`
 	Requester       Requester            `json:"requester"`
+	OpenedBy        string               `json:"opened_by,omitempty"`
 
 	// resumeTo is the status a case returns to when the requester answers.
 	resumeTo request.Status
@@ -213,7 +216,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		CaseID: in.CaseID, Reference: in.Reference, Tenant: in.Tenant, Type: in.Type,
 		Channel: in.Channel, PolicyID: in.PolicyID,
 		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
-		Requester: in.Requester, sent: map[string]int{},
+		Requester: in.Requester, OpenedBy: in.OpenedBy, sent: map[string]int{},
 	}
 	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
 		recording: workflow.NewMutex(ctx)}
@@ -509,7 +512,7 @@ func (r *run) snapshot() activities.Case {
 		Language: string(st.Requester.Language), ActingFor: string(st.Requester.ActingFor),
 		ReceivedAt: st.ReceivedAt, VerifiedAt: st.VerifiedAt, ClosedAt: st.ClosedAt,
 		Outcome: st.Outcome, DenialReason: string(st.DenialReason), Summary: st.Summary,
-		Revision: st.Revision,
+		Revision: st.Revision, OpenedBy: st.OpenedBy,
 	}
 	if st.Due != nil {
 		at := st.Due.At

@@ -15,11 +15,15 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/dsrflow/dsrflow/activities"
+	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/config"
 	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/sms"
+	"github.com/dsrflow/dsrflow/store"
 )
 
 // runDev runs the whole engine in one process: a Temporal dev server (a
@@ -30,7 +34,8 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s (data_dir): %w", cfg.DataDir, err)
 	}
-	if err := devSecrets(cfg); err != nil {
+	apiKey, err := devSecrets(cfg)
+	if err != nil {
 		return err
 	}
 	// Fail before starting anything when the temporal binary is missing.
@@ -87,6 +92,9 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if err := e.store.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := ensureDevKey(ctx, e.store, apiKey); err != nil {
+		return err
+	}
 	w, err := e.worker(mailer, texter)
 	if err != nil {
 		return err
@@ -110,6 +118,7 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	}
 	fmt.Fprintf(out, "dsrflow dev engine is up (data in %s, store %s)\n", cfg.DataDir, e.store.Backend())
 	fmt.Fprintf(out, "  API          http://%s  (GET /readyz, POST /v1/requests)\n", ln.Addr())
+	fmt.Fprintf(out, "  API key      %s  (admin, all tenants; dev only: send Authorization: Bearer <key>)\n", apiKey)
 	fmt.Fprintf(out, "  Temporal UI  http://127.0.0.1:%d\n", cfg.Dev.UIPort)
 	fmt.Fprintf(out, "  Temporal     %s\n", temporalAddr)
 	if mailbox != nil {
@@ -122,38 +131,42 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	return serveHTTP(ctx, ln, mux)
 }
 
-// devSecrets makes the keys `dsr dev` needs when none are configured, and
-// keeps them in the data dir so codes and sealed history stay readable
-// across restarts. Production configures its own.
-func devSecrets(cfg *config.Config) error {
-	if cfg.Verification.Key != "" && cfg.Encryption.Keys != "" {
-		return nil
-	}
+// devSecrets makes the secrets `dsr dev` needs when none are configured, and
+// keeps them in the data dir so codes, sealed history and the API key stay
+// valid across restarts. Production configures its own keys and creates API
+// keys with `dsr apikey create`. It returns the dev admin API key.
+func devSecrets(cfg *config.Config) (string, error) {
 	path := filepath.Join(cfg.DataDir, "dev-secrets.json")
 	var s struct {
 		VerificationKey string `json:"verification_key"`
 		EncryptionKey   string `json:"encryption_key"`
+		APIKey          string `json:"api_key"`
 	}
 	b, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	if err == nil {
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
+			return "", fmt.Errorf("read %s: %w", path, err)
 		}
 	}
-	// A data dir from before sealing has no encryption key yet: add one.
-	if s.VerificationKey == "" || s.EncryptionKey == "" {
+	// A data dir from an older dsr lacks the newer secrets: add them.
+	if s.VerificationKey == "" || s.EncryptionKey == "" || s.APIKey == "" {
 		if s.VerificationKey == "" {
 			s.VerificationKey = randomKey()
 		}
 		if s.EncryptionKey == "" {
 			s.EncryptionKey = "dev:" + randomKey()
 		}
+		if s.APIKey == "" {
+			if s.APIKey, _, err = auth.NewKey(); err != nil {
+				return "", err
+			}
+		}
 		b, _ := json.Marshal(s)
 		if err := os.WriteFile(path, b, 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
+			return "", fmt.Errorf("write %s: %w", path, err)
 		}
 	}
 	if cfg.Verification.Key == "" {
@@ -162,7 +175,18 @@ func devSecrets(cfg *config.Config) error {
 	if cfg.Encryption.Keys == "" {
 		cfg.Encryption.Keys = s.EncryptionKey
 	}
-	return cfg.Validate()
+	return s.APIKey, cfg.Validate()
+}
+
+// ensureDevKey makes the dev admin key valid in the store, which may be a
+// fresh database next to an old data dir.
+func ensureDevKey(ctx context.Context, st *store.Store, key string) error {
+	_, err := st.APIKeyByHash(ctx, auth.Hash(key))
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return st.CreateAPIKey(ctx, &store.APIKey{ID: uuid.NewString(), Name: "dev admin", Hash: auth.Hash(key),
+		Role: string(auth.Admin), Tenants: auth.AllTenants})
 }
 
 func randomKey() string {

@@ -104,7 +104,11 @@ type devEngine struct {
 	dataDir string
 	// temporal is the dev server's frontend address.
 	temporal string
-	done     chan error
+	// key is the API key requests carry: the dev admin key, unless a test
+	// switches to another.
+	key   string
+	dbURL string
+	done  chan error
 }
 
 func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
@@ -157,6 +161,8 @@ func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				e.key = devAdminKey(t, dataDir)
+				e.dbURL = dbURL
 				return e
 			}
 		}
@@ -217,12 +223,19 @@ type response struct {
 
 func (e *devEngine) do(method, path, ctype, body string) response {
 	e.t.Helper()
+	return e.send(map[string]string{"Content-Type": ctype, "Authorization": "Bearer " + e.key}, method, path, body)
+}
+
+func (e *devEngine) send(headers map[string]string, method, path, body string) response {
+	e.t.Helper()
 	req, err := http.NewRequest(method, e.base+path, strings.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
+	for k, v := range headers {
+		if v != "" {
+			req.Header.Set(k, v)
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -233,6 +246,22 @@ func (e *devEngine) do(method, path, ctype, body string) response {
 	r := response{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), raw: string(b)}
 	_ = json.Unmarshal(b, &r.body)
 	return r
+}
+
+// devAdminKey is the admin key `dsr dev` made in its data dir.
+func devAdminKey(t *testing.T, dataDir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, "dev-secrets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		APIKey string `json:"api_key"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil || s.APIKey == "" {
+		t.Fatalf("dev-secrets.json: %v, key %q", err, s.APIKey)
+	}
+	return s.APIKey
 }
 
 func (e *devEngine) post(path, body string) response {

@@ -29,6 +29,7 @@ Commands:
   serve      the HTTP API
   worker     the Temporal worker
   migrate    bring the database schema up to date
+  apikey     manage API keys: dsr apikey create --role ROLE [--tenant T]... | list | revoke ID
   deadline   compute a policy's due date: dsr deadline --policy ID --from RFC3339 [--verified RFC3339]
   version    print the version
 
@@ -50,6 +51,7 @@ var commands = map[string]command{
 	"serve":   runServe,
 	"worker":  runWorker,
 	"migrate": runMigrate,
+	"apikey":  runAPIKey,
 }
 
 func run(args []string, out io.Writer) error {

@@ -1,0 +1,115 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/workflows"
+)
+
+const principalKey = "dsrflow.principal"
+
+// authenticate admits a request whose bearer key is valid and carries one
+// of roles.
+func (s *Server) authenticate(roles []auth.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			c.Header("WWW-Authenticate", `Bearer realm="dsrflow"`)
+			problem(c, http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer <API key>")
+			c.Abort()
+			return
+		}
+		k, err := s.Store.APIKeyByHash(c.Request.Context(), auth.Hash(strings.TrimSpace(token)))
+		if errors.Is(err, store.ErrNotFound) {
+			c.Header("WWW-Authenticate", `Bearer realm="dsrflow", error="invalid_token"`)
+			problem(c, http.StatusUnauthorized, "unauthenticated", "unknown or revoked API key")
+			c.Abort()
+			return
+		}
+		if err != nil {
+			slog.Error("look up api key", "error", err)
+			problem(c, http.StatusServiceUnavailable, "cannot check the API key now", "the database did not answer; retry later")
+			c.Abort()
+			return
+		}
+		p := auth.Principal{KeyID: k.ID, Name: k.Name, Role: auth.Role(k.Role), Tenants: strings.Split(k.Tenants, ",")}
+		if !slices.Contains(roles, p.Role) {
+			problem(c, http.StatusForbidden, "forbidden", fmt.Sprintf("the %s role may not call %s %s", p.Role, c.Request.Method, c.FullPath()))
+			c.Abort()
+			return
+		}
+		c.Set(principalKey, p)
+		c.Next()
+	}
+}
+
+// principal is the caller of an authenticated route.
+func principal(c *gin.Context) auth.Principal {
+	p, _ := c.MustGet(principalKey).(auth.Principal)
+	return p
+}
+
+// actor names who acted in the audit trail: the key always, and the person
+// the caller names, if any.
+func actor(p auth.Principal, given string) string {
+	if given = strings.TrimSpace(given); given != "" {
+		return given + " via key:" + p.Name
+	}
+	return "key:" + p.Name
+}
+
+// caseVisible reports whether the caller may see case id, and answers
+// itself when not: 404 for a case of another tenant (or, for a portal key,
+// one it did not open), exactly as for a case that does not exist, so that
+// IDs leak nothing.
+func (s *Server) caseVisible(c *gin.Context, id string) bool {
+	tenant, openedBy, err := s.caseOwner(c.Request.Context(), id)
+	p := principal(c)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		slog.Warn("find case owner", "case", id, "error", err)
+		problem(c, http.StatusServiceUnavailable, "cannot read the case now", "neither the store nor the workflow engine answered")
+		return false
+	case p.ActsFor(tenant) && (p.Role != auth.Portal || openedBy == p.KeyID):
+		return true
+	}
+	problem(c, http.StatusNotFound, "no such case", "")
+	return false
+}
+
+// caseOwner finds a case's tenant and opener: in the store, or, for a case
+// opened a moment ago and not projected yet, from its workflow.
+func (s *Server) caseOwner(ctx context.Context, id string) (tenant, openedBy string, err error) {
+	row, err := s.Store.Case(ctx, id)
+	if err == nil {
+		return row.Tenant, row.OpenedBy, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", "", err
+	}
+	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(id), "", workflows.StateQuery)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return "", "", store.ErrNotFound
+	}
+	if err != nil {
+		return "", "", err
+	}
+	var st workflows.State
+	if err := resp.Get(&st); err != nil {
+		return "", "", err
+	}
+	return st.Tenant, st.OpenedBy, nil
+}
