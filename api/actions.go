@@ -36,6 +36,9 @@ var actions = []action{
 	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }, false},
 	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }, false},
 	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }, false},
+	{"assign", workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }, false},
+	{"note", workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }, false},
+	{"tag", workflows.TagUpdate, func() any { return &workflows.TagInput{} }, false},
 }
 
 // attribute puts the caller into an action's actor.
@@ -50,6 +53,10 @@ func attribute(in any, p auth.Principal) {
 	case *workflows.CompleteInput:
 		v.Actor = actor(p, v.Actor)
 	case *workflows.NoteInput:
+		v.Actor = actor(p, v.Actor)
+	case *workflows.AssignInput:
+		v.Actor = actor(p, v.Actor)
+	case *workflows.TagInput:
 		v.Actor = actor(p, v.Actor)
 	}
 }

@@ -77,6 +77,8 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/v1/policies/:id", anyone, s.getPolicy},
 		{http.MethodGet, "/v1/policies/:id/deadline", anyone, s.policyDeadline},
 		{http.MethodPost, "/v1/requests", []auth.Role{auth.Admin, auth.DPO, auth.Portal}, s.openRequest},
+		{http.MethodGet, "/v1/requests", append(readers, auth.Portal), s.listRequests},
+		{http.MethodGet, "/v1/requests/summary", append(readers, auth.Portal), s.summarizeRequests},
 		{http.MethodGet, "/v1/requests/:id", append(readers, auth.Portal), s.getRequest},
 		{http.MethodGet, "/v1/requests/:id/events", readers, s.requestEvents},
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -422,5 +423,121 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if a := send(strings.Repeat("k", 256), valid); a.status != 400 {
 		t.Errorf("overlong key: %d", a.status)
+	}
+}
+
+// seedCases stores cases as the workflow would project them.
+func seedCases(t *testing.T, f *fixture, n int, tenant, openedBy string) {
+	t.Helper()
+	for i := range n {
+		due := time.Date(2026, 3, 1+i, 15, 59, 59, 0, time.UTC)
+		id := uuid.NewString()
+		c := &store.Case{ID: id, Reference: "DSR-" + id[:8], Tenant: tenant, Type: "access", Channel: "api",
+			Status: "in_progress", PolicyID: "gdpr", Language: "en", ActingFor: "self", ReceivedAt: due.AddDate(0, -1, 0),
+			DueAt: &due, DueDate: due.Format("2006-01-02"), Revision: 1, OpenedBy: openedBy, Overdue: i == 0}
+		if err := f.store.SaveCase(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func keyID(t *testing.T, f *fixture, role auth.Role) string {
+	t.Helper()
+	k, err := f.store.APIKeyByHash(context.Background(), auth.Hash(f.keys[role]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.ID
+}
+
+type queuePage struct {
+	Cases []struct {
+		ID, Tenant string
+		DueAt      time.Time `json:"due_at"`
+	} `json:"cases"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func (f *fixture) queue(t *testing.T, role auth.Role, query string) (answer, queuePage) {
+	t.Helper()
+	f.key = f.keys[role]
+	a := f.do(t, "GET", "/v1/requests"+query, "", "")
+	var p queuePage
+	if a.status == 200 {
+		if err := json.Unmarshal([]byte(a.raw), &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, p
+}
+
+func TestQueueSeesOnlyWhatTheKeyMay(t *testing.T) {
+	f := newFixture(t)
+	seedCases(t, f, 12, "shop", keyID(t, f, auth.Portal))
+	seedCases(t, f, 5, "shop", "someone-else")
+	seedCases(t, f, 7, "bank", "")
+
+	// A DPO of shop pages through 17 shop cases, soonest due first.
+	var seen int
+	query := "?limit=5"
+	var last time.Time
+	for range 10 {
+		a, p := f.queue(t, auth.DPO, query)
+		if a.status != 200 {
+			t.Fatalf("queue: %d %s", a.status, a.raw)
+		}
+		for _, c := range p.Cases {
+			if c.Tenant != "shop" || c.DueAt.Before(last) {
+				t.Fatalf("case %+v after due %s", c, last)
+			}
+			last = c.DueAt
+			seen++
+		}
+		if p.NextCursor == "" {
+			break
+		}
+		query = "?limit=5&cursor=" + p.NextCursor
+	}
+	if seen != 17 {
+		t.Errorf("dpo saw %d cases, want the 17 of shop", seen)
+	}
+	if _, p := f.queue(t, auth.Portal, "?limit=500"); len(p.Cases) != 12 {
+		t.Errorf("portal saw %d cases, want the 12 it opened", len(p.Cases))
+	}
+	if _, p := f.queue(t, auth.DPO, "?tenant=bank"); len(p.Cases) != 0 {
+		t.Errorf("shop dpo asking for bank saw %d cases", len(p.Cases))
+	}
+	if _, p := f.queue(t, auth.Admin, "?tenant=bank&limit=500"); len(p.Cases) != 7 {
+		t.Errorf("admin saw %d bank cases, want 7", len(p.Cases))
+	}
+	if _, p := f.queue(t, auth.Admin, "?overdue=true&limit=500"); len(p.Cases) != 3 {
+		t.Errorf("admin saw %d overdue cases, want 3", len(p.Cases))
+	}
+
+	f.key = f.keys[auth.DPO]
+	a := f.do(t, "GET", "/v1/requests/summary", "", "")
+	var sum store.CaseSummary
+	if err := json.Unmarshal([]byte(a.raw), &sum); err != nil || sum.Open != 17 || sum.Overdue != 2 || sum.ByStatus["in_progress"] != 17 {
+		t.Errorf("summary %d %s", a.status, a.raw)
+	}
+}
+
+func TestQueueRefusesBadParameters(t *testing.T) {
+	f := newFixture(t)
+	for query, field := range map[string]string{
+		"?status=open":           "status",
+		"?type=erasure":          "type",
+		"?overdue=maybe":         "overdue",
+		"?due_before=tomorrow":   "due_before",
+		"?limit=0":               "limit",
+		"?limit=501":             "limit",
+		"?cursor=xyz":            "cursor",
+		"?sort=reference":        "sort",
+		"?received_from=2026-01": "received_from",
+	} {
+		a, _ := f.queue(t, auth.Admin, query)
+		if a.status != 422 || len(a.problem.Errors) == 0 || a.problem.Errors[0].Field != field {
+			t.Errorf("%s: %d %s", query, a.status, a.raw)
+		}
 	}
 }

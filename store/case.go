@@ -14,7 +14,7 @@ import (
 // its workflow. Type, Channel, Status and the like hold the spellings from
 // package request.
 type Case struct {
-	ID        string `gorm:"column:id;type:text;primaryKey"`
+	ID        string `gorm:"column:id;type:text;primaryKey;index:idx_cases_due_id,priority:2"`
 	Reference string `gorm:"column:reference;type:text;not null;uniqueIndex:idx_cases_reference"`
 	Tenant    string `gorm:"column:tenant;type:text;not null;index:idx_cases_tenant_due,priority:1"`
 	Type      string `gorm:"column:type;type:text;not null"`
@@ -33,7 +33,7 @@ type Case struct {
 
 	ReceivedAt time.Time  `gorm:"column:received_at;not null;index:idx_cases_received_at"`
 	VerifiedAt *time.Time `gorm:"column:verified_at"`
-	DueAt      *time.Time `gorm:"column:due_at;index:idx_cases_status_due,priority:2;index:idx_cases_tenant_due,priority:2"`
+	DueAt      *time.Time `gorm:"column:due_at;index:idx_cases_status_due,priority:2;index:idx_cases_tenant_due,priority:2;index:idx_cases_due_id,priority:1"`
 	ClosedAt   *time.Time `gorm:"column:closed_at"`
 	// DueDate is the deadline as a calendar date (YYYY-MM-DD) in the
 	// policy's time zone, which is what notices quote; DueAt is the instant.
@@ -45,7 +45,9 @@ type Case struct {
 	Assignee     string `gorm:"column:assignee;type:text;not null"`
 	// OpenedBy is the ID of the API key that opened the case; a portal key
 	// sees only the cases it opened.
-	OpenedBy string `gorm:"column:opened_by;type:text;not null;default:''"`
+	OpenedBy string `gorm:"column:opened_by;type:text;not null;default:'';index:idx_cases_opened_by"`
+	// Tags are staff labels, comma-separated and sorted.
+	Tags string `gorm:"column:tags;type:text;not null;default:''"`
 
 	// Revision is the workflow's projection counter. SaveCase keeps the row
 	// with the highest one, so a projection retried late cannot roll a case

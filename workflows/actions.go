@@ -83,6 +83,9 @@ func (r *run) registerUpdates() error {
 		{WithdrawUpdate, afterIntake(r, r.withdraw), r.validateWithdraw},
 		{RequestInfoUpdate, afterIntake(r, r.requestInfo), r.validateRequestInfo},
 		{InfoReceivedUpdate, afterIntake(r, r.infoReceived), r.validateInfoReceived},
+		{AssignUpdate, afterIntake(r, r.assign), r.validateAssign},
+		{NoteUpdate, afterIntake(r, r.note), r.validateNote},
+		{TagUpdate, afterIntake(r, r.tag), r.validateTag},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,

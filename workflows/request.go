@@ -6,6 +6,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -145,6 +146,8 @@ type State struct {
 	Revision        int64                `json:"revision"`
 	Requester       Requester            `json:"requester"`
 	OpenedBy        string               `json:"opened_by,omitempty"`
+	Assignee        string               `json:"assignee,omitempty"`
+	Tags            []string             `json:"tags,omitempty"`
 
 	// resumeTo is the status a case returns to when the requester answers.
 	resumeTo request.Status
@@ -512,7 +515,7 @@ func (r *run) snapshot() activities.Case {
 		Language: string(st.Requester.Language), ActingFor: string(st.Requester.ActingFor),
 		ReceivedAt: st.ReceivedAt, VerifiedAt: st.VerifiedAt, ClosedAt: st.ClosedAt,
 		Outcome: st.Outcome, DenialReason: string(st.DenialReason), Summary: st.Summary,
-		Revision: st.Revision, OpenedBy: st.OpenedBy,
+		Revision: st.Revision, OpenedBy: st.OpenedBy, Assignee: st.Assignee, Tags: strings.Join(st.Tags, ","),
 	}
 	if st.Due != nil {
 		at := st.Due.At

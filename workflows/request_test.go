@@ -750,3 +750,46 @@ func registryWith2027(t *testing.T) *policy.Registry {
 	}
 	return reg
 }
+
+func TestAssignNoteTag(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "gdpr", received)
+	h.in.Channel, h.in.VerifiedBy = request.ChannelPortal, "portal"
+	var assigned, again, noted, emptyNote, tagged, badTag *outcome
+	h.at(received.Add(time.Hour), func() {
+		assigned = h.update(workflows.AssignUpdate, workflows.AssignInput{Assignee: "wang", Actor: "lead"})
+	})
+	h.at(received.Add(2*time.Hour), func() {
+		again = h.update(workflows.AssignUpdate, workflows.AssignInput{Assignee: "wang"})
+		noted = h.update(workflows.NoteUpdate, workflows.NoteInput{Note: "called the requester"})
+		emptyNote = h.update(workflows.NoteUpdate, workflows.NoteInput{Note: "  "})
+	})
+	h.at(received.Add(3*time.Hour), func() {
+		tagged = h.update(workflows.TagUpdate, workflows.TagInput{Add: []string{"vip", "minor"}})
+		badTag = h.update(workflows.TagUpdate, workflows.TagInput{Add: []string{"two words"}})
+	})
+	h.at(received.Add(4*time.Hour), func() {
+		h.update(workflows.TagUpdate, workflows.TagInput{Remove: []string{"vip"}})
+		h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "done"})
+	})
+	h.run()
+	mustNotFail(t, "assign", assigned)
+	mustNotFail(t, "note", noted)
+	mustNotFail(t, "tag", tagged)
+	for name, o := range map[string]*outcome{"assign twice": again, "empty note": emptyNote, "bad tag": badTag} {
+		if o.rejected == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if assigned.state.Assignee != "wang" || !slices.Equal(tagged.state.Tags, []string{"minor", "vip"}) {
+		t.Errorf("assignee %q, tags %v", assigned.state.Assignee, tagged.state.Tags)
+	}
+	c, err := h.store.Case(context.Background(), h.in.CaseID)
+	if err != nil || c.Assignee != "wang" || c.Tags != "minor" {
+		t.Fatalf("stored case: %+v %v", c, err)
+	}
+	kinds := h.events()
+	if count(kinds, "case.assigned") != 1 || count(kinds, "case.noted") != 1 || count(kinds, "case.tagged") != 2 {
+		t.Errorf("events %v", kinds)
+	}
+}

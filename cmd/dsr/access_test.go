@@ -68,6 +68,18 @@ func TestAPIAccessEndToEnd(t *testing.T) {
 	expect(t, "portal passes the code", r, http.StatusOK)
 	expect(t, "portal completes", e.as(portal, "POST", "/v1/requests/"+id+"/complete", `{"summary":"x"}`), http.StatusForbidden)
 
+	// Staff bookkeeping shows in the queue, which reads the store.
+	expect(t, "assign", e.post("/v1/requests/"+id+"/assign", `{"assignee":"wang"}`), http.StatusOK)
+	expect(t, "tag", e.post("/v1/requests/"+id+"/tag", `{"add":["vip"]}`), http.StatusOK)
+	expect(t, "note", e.post("/v1/requests/"+id+"/note", `{"note":"called back"}`), http.StatusOK)
+	r = e.get("/v1/requests?assignee=wang")
+	if !strings.Contains(r.raw, id) || !strings.Contains(r.raw, `"tags":["vip"]`) {
+		t.Errorf("queue for wang: %s", r.raw)
+	}
+	if r = e.as(bankDPO, "GET", "/v1/requests", ""); strings.Contains(r.raw, id) {
+		t.Errorf("bank's queue shows a shop case: %s", r.raw)
+	}
+
 	r = e.as(auditor, "GET", "/v1/requests/"+id+"/events", "")
 	expect(t, "auditor reads the trail", r, http.StatusOK)
 	if !strings.Contains(r.raw, `"actor":"key:shop-portal"`) || strings.Count(r.raw, `"kind":"case.opened"`) != 1 {
