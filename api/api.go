@@ -49,6 +49,9 @@ func (s *Server) Handler() http.Handler {
 				chain = append(chain, s.idempotent)
 			}
 		}
+		if rt.Path == "/v1/requests/:id/verify" {
+			chain = append(chain, s.limitVerify())
+		}
 		r.Handle(rt.Method, rt.Path, append(chain, rt.handle)...)
 	}
 	return r

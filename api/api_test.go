@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -539,5 +540,28 @@ func TestQueueRefusesBadParameters(t *testing.T) {
 		if a.status != 422 || len(a.problem.Errors) == 0 || a.problem.Errors[0].Field != field {
 			t.Errorf("%s: %d %s", query, a.status, a.raw)
 		}
+	}
+}
+
+func TestVerifyAttemptsLimited(t *testing.T) {
+	f := newFixture(t)
+	f.key = f.keys[auth.Portal]
+	const path = "/v1/requests/6f1c2d4e-0000-4000-8000-000000000001/verify"
+	var last answer
+	for range 11 {
+		last = f.do(t, "POST", path, "application/json", `{"method":"code","code":"123456"}`)
+	}
+	if last.status != 429 || last.header.Get("Retry-After") == "" || last.ctype != "application/problem+json" {
+		t.Fatalf("11th attempt on one case: %d, Retry-After %q", last.status, last.header.Get("Retry-After"))
+	}
+	// Other cases from the same address still get through, up to the
+	// address's own limit.
+	var statuses []int
+	for i := range 25 {
+		a := f.do(t, "POST", fmt.Sprintf("/v1/requests/6f1c2d4e-0000-4000-8000-%012d/verify", i+2), "application/json", `{"method":"code","code":"123456"}`)
+		statuses = append(statuses, a.status)
+	}
+	if statuses[0] == 429 || statuses[len(statuses)-1] != 429 {
+		t.Errorf("statuses across cases: %v", statuses)
 	}
 }
