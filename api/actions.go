@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -41,23 +42,10 @@ var actions = []action{
 	{"tag", workflows.TagUpdate, func() any { return &workflows.TagInput{} }, false},
 }
 
-// attribute puts the caller into an action's actor.
+// attribute puts the caller into the Actor field every action input has.
 func attribute(in any, p auth.Principal) {
-	switch v := in.(type) {
-	case *workflows.VerifyInput:
-		v.Actor = actor(p, v.Actor)
-	case *workflows.ExtendInput:
-		v.Actor = actor(p, v.Actor)
-	case *workflows.DenyInput:
-		v.Actor = actor(p, v.Actor)
-	case *workflows.CompleteInput:
-		v.Actor = actor(p, v.Actor)
-	case *workflows.NoteInput:
-		v.Actor = actor(p, v.Actor)
-	case *workflows.AssignInput:
-		v.Actor = actor(p, v.Actor)
-	case *workflows.TagInput:
-		v.Actor = actor(p, v.Actor)
+	if f := reflect.ValueOf(in).Elem().FieldByName("Actor"); f.IsValid() && f.Kind() == reflect.String {
+		f.SetString(actor(p, f.String()))
 	}
 }
 
