@@ -26,14 +26,11 @@ func runAPIKey(ctx context.Context, cfg *config.Config, args []string, out io.Wr
 	if len(args) == 0 {
 		return errors.New(apikeyUsage)
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL())
+	st, err := openMigrated(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	defer st.Close()
 	switch args[0] {
 	case "create":
 		return createAPIKey(ctx, st, args[1:], out)

@@ -187,14 +187,24 @@ func interruptOn(ctx context.Context) <-chan any {
 }
 
 func runMigrate(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
-	st, err := store.Open(ctx, cfg.DatabaseURL())
+	st, err := openMigrated(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
+	defer st.Close()
 	fmt.Fprintf(out, "schema up to date (%s)\n", st.Backend())
 	return nil
+}
+
+// openMigrated opens the configured store with its schema up to date.
+func openMigrated(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL())
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
