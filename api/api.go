@@ -5,12 +5,16 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
 	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/metrics"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/store"
 )
@@ -26,6 +30,9 @@ type Server struct {
 	TaskQueue string
 	// Now is the clock for received_at; tests may fix it.
 	Now func() time.Time
+	// Metrics, when set, is served at /metrics; Handler adds the request
+	// metrics to it, so build one handler per registry.
+	Metrics *prometheus.Registry
 }
 
 // Handler builds the router.
@@ -36,7 +43,12 @@ func (s *Server) Handler() http.Handler {
 		slog.Error("panic in handler", "path", c.FullPath(), "error", err)
 		problem(c, http.StatusInternalServerError, "internal error", "")
 	}))
-	r.Use(requestLog, limitBody)
+	var httpm *metrics.HTTP
+	if s.Metrics != nil {
+		httpm = metrics.NewHTTP(s.Metrics)
+		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})))
+	}
+	r.Use(requestLog(httpm), limitBody)
 	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "no such route", "") })
 	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "method not allowed", "") })
 	r.HandleMethodNotAllowed = true
@@ -102,13 +114,24 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
-// requestLog logs method, route pattern, status and duration: never the
-// path itself or a body, which can carry personal data.
-func requestLog(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	slog.Info("http", "method", c.Request.Method, "route", c.FullPath(),
-		"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds())
+// requestLog logs and counts method, route pattern, status and duration:
+// never the path itself or a body, which can carry personal data.
+func requestLog(m *metrics.HTTP) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		took := time.Since(start)
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		slog.Info("http", "method", c.Request.Method, "route", route,
+			"status", c.Writer.Status(), "ms", took.Milliseconds())
+		if m != nil {
+			m.Requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+			m.Duration.WithLabelValues(c.Request.Method, route).Observe(took.Seconds())
+		}
+	}
 }
 
 func limitBody(c *gin.Context) {

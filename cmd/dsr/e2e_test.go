@@ -415,6 +415,20 @@ func TestDevEndToEnd(t *testing.T) {
 
 	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "li.lei@example.test", "李雷")
 
+	// Metrics count the case, by route pattern and type only.
+	r = e.get("/metrics")
+	for _, want := range []string{`dsr_cases_closed_total{outcome="completed",type="access"} 1`,
+		`dsr_http_requests_total{method="POST",route="/v1/requests/:id/verify",status="200"} 1`, "dsr_store_up 1"} {
+		if !strings.Contains(r.raw, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, personal := range []string{id, ref, "li.lei@example.test", "李雷"} {
+		if strings.Contains(r.raw, personal) {
+			t.Errorf("metrics show %q", personal)
+		}
+	}
+
 	// A requester with only a phone number verifies by a code sent by SMS.
 	r = e.post("/v1/requests", `{"tenant":"shop","type":"deletion","policy_id":"gdpr","requester":{"phone":"+86 138 0000 0001","language":"zh-CN"}}`)
 	expect(t, "open phone-only", r, http.StatusCreated)

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -19,6 +21,7 @@ import (
 	"github.com/dsrflow/dsrflow/codec"
 	"github.com/dsrflow/dsrflow/config"
 	"github.com/dsrflow/dsrflow/mail"
+	"github.com/dsrflow/dsrflow/metrics"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/sms"
 	"github.com/dsrflow/dsrflow/store"
@@ -115,7 +118,11 @@ func (e *engine) worker(mailer activities.Mailer, texter activities.Texter) (sdk
 }
 
 func (e *engine) api() *api.Server {
-	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(metrics.NewCases(e.store), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
+		Metrics: reg}
 }
 
 func smtpSender(cfg *config.Config) *mail.Sender {
