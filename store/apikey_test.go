@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/store/storetest"
@@ -98,6 +99,36 @@ func TestIdempotencyKeys(t *testing.T) {
 			}
 			if _, ok, _ := s.ClaimIdempotencyKey(ctx, "k1", "abc", "hash-1"); ok {
 				t.Error("a completed answer was released")
+			}
+		})
+	}
+}
+
+// An answer older than IdempotencyTTL no longer binds its key, and the
+// purge removes it.
+func TestIdempotencyKeysExpire(t *testing.T) {
+	for _, backend := range storetest.Backends(t) {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			s := storetest.Open(t, backend)
+			for _, key := range []string{"old", "older", "fresh"} {
+				if _, _, err := s.ClaimIdempotencyKey(ctx, "k1", key, "h1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			past := time.Now().Add(-store.IdempotencyTTL - time.Minute)
+			if err := s.DB().Model(&store.IdempotentResponse{}).Where("idempotency_key IN ?", []string{"old", "older"}).
+				Update("created_at", past).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, ok, err := s.ClaimIdempotencyKey(ctx, "k1", "old", "h2"); err != nil || !ok {
+				t.Errorf("expired key not claimable: %v %v", ok, err)
+			}
+			if _, ok, _ := s.ClaimIdempotencyKey(ctx, "k1", "fresh", "h2"); ok {
+				t.Error("fresh key claimed twice")
+			}
+			if n, err := s.PurgeIdempotencyKeys(ctx); err != nil || n != 1 {
+				t.Errorf("purge removed %d (%v), want the 1 expired left", n, err)
 			}
 		})
 	}

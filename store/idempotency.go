@@ -26,10 +26,19 @@ type IdempotentResponse struct {
 // TableName implements gorm's tabler.
 func (IdempotentResponse) TableName() string { return "idempotent_responses" }
 
+// IdempotencyTTL is how long an answer is kept for retries; after it the
+// key may be used afresh.
+const IdempotencyTTL = 24 * time.Hour
+
 // ClaimIdempotencyKey records that the caller's request with this key is
-// being answered. If the key was claimed before, it returns that earlier
-// record and false.
+// being answered. If the key was claimed within IdempotencyTTL, it returns
+// that earlier record and false.
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, apiKeyID, key, requestHash string) (*IdempotentResponse, bool, error) {
+	expired := s.db.NowFunc().Add(-IdempotencyTTL)
+	if err := s.db.WithContext(ctx).Where("api_key_id = ? AND idempotency_key = ? AND created_at < ?", apiKeyID, key, expired).
+		Delete(&IdempotentResponse{}).Error; err != nil {
+		return nil, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
 	r := IdempotentResponse{APIKeyID: apiKeyID, Key: key, RequestHash: requestHash}
 	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
 	if res.Error != nil {
@@ -58,6 +67,16 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, apiKeyID, key string
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}
 	return nil
+}
+
+// PurgeIdempotencyKeys deletes answers older than IdempotencyTTL and says
+// how many.
+func (s *Store) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("created_at < ?", s.db.NowFunc().Add(-IdempotencyTTL)).Delete(&IdempotentResponse{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge idempotency keys: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // ReleaseIdempotencyKey forgets a claim whose request failed in a way worth

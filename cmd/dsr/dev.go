@@ -128,6 +128,7 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		fmt.Fprintf(out, "  Dev SMS      GET http://%s/dev/sms\n", ln.Addr())
 	}
 	fmt.Fprintln(out, "Ctrl-C stops everything.")
+	go purgeIdempotencyKeys(ctx, e.store)
 	return serveHTTP(ctx, ln, mux)
 }
 

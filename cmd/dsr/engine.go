@@ -166,6 +166,7 @@ func runServe(ctx context.Context, cfg *config.Config, _ []string, out io.Writer
 		return fmt.Errorf("listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
 	}
 	fmt.Fprintf(out, "dsr API on http://%s\n", ln.Addr())
+	go purgeIdempotencyKeys(ctx, e.store)
 	return serveHTTP(ctx, ln, e.api().Handler())
 }
 
@@ -184,6 +185,25 @@ func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Write
 	}
 	fmt.Fprintf(out, "dsr worker on task queue %q at %s\n", cfg.Temporal.TaskQueue, cfg.Temporal.Address)
 	return w.Run(interruptOn(ctx))
+}
+
+// purgeIdempotencyKeys drops expired Idempotency-Key answers every hour
+// while the API runs.
+func purgeIdempotencyKeys(ctx context.Context, st *store.Store) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.PurgeIdempotencyKeys(ctx); err != nil {
+				slog.Warn("purge idempotency keys", "error", err)
+			} else if n > 0 {
+				slog.Info("purged expired idempotency keys", "count", n)
+			}
+		}
+	}
 }
 
 // interruptOn adapts a context to the worker's stop channel.
