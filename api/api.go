@@ -88,6 +88,7 @@ func (s *Server) Routes() []Route {
 	routes := []Route{
 		{http.MethodGet, "/healthz", nil, s.healthz},
 		{http.MethodGet, "/readyz", nil, s.readyz},
+		{http.MethodGet, "/v1/openapi.json", nil, s.openapi},
 		{http.MethodGet, "/v1/policies", anyone, s.listPolicies},
 		{http.MethodGet, "/v1/policies/:id", anyone, s.getPolicy},
 		{http.MethodGet, "/v1/policies/:id/deadline", anyone, s.policyDeadline},

@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/dsrflow/dsrflow/api"
+	"github.com/dsrflow/dsrflow/api/apitest"
 	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/store"
@@ -39,6 +40,8 @@ type fixture struct {
 	keys map[auth.Role]string
 	// key is the one requests carry unless told otherwise: admin.
 	key string
+	// contract checks every answer against the OpenAPI document.
+	contract *apitest.Contract
 }
 
 // newKey stores a key and returns it.
@@ -78,7 +81,7 @@ func newFixture(t *testing.T) *fixture {
 	a := &api.Server{Store: st, Temporal: tc, Policies: reg, TaskQueue: "dsr"}
 	srv := httptest.NewServer(a.Handler())
 	t.Cleanup(srv.Close)
-	f := &fixture{srv: srv, store: st, api: a, keys: map[auth.Role]string{}}
+	f := &fixture{srv: srv, store: st, api: a, keys: map[auth.Role]string{}, contract: apitest.Load(t)}
 	for _, r := range auth.Roles {
 		tenants := "shop"
 		if r == auth.Admin {
@@ -121,6 +124,7 @@ func (f *fixture) doWith(t *testing.T, headers map[string]string, method, path, 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	f.contract.Check(t, req, resp.StatusCode, resp.Header, b)
 	a := answer{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), raw: string(b)}
 	a.header = resp.Header
 	if a.ctype == "application/problem+json" {

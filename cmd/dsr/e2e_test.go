@@ -25,6 +25,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dsrflow/dsrflow/api/apitest"
 	"github.com/dsrflow/dsrflow/codec"
 	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/store/storetest"
@@ -108,6 +109,8 @@ type devEngine struct {
 	// switches to another.
 	key   string
 	dbURL string
+	// contract checks every answer against the OpenAPI document.
+	contract *apitest.Contract
 	done  chan error
 }
 
@@ -163,6 +166,7 @@ func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 			if resp.StatusCode == http.StatusOK {
 				e.key = devAdminKey(t, dataDir)
 				e.dbURL = dbURL
+				e.contract = apitest.Load(t)
 				return e
 			}
 		}
@@ -243,6 +247,7 @@ func (e *devEngine) send(headers map[string]string, method, path, body string) r
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	e.contract.Check(e.t, req, resp.StatusCode, resp.Header, b)
 	r := response{status: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), raw: string(b)}
 	_ = json.Unmarshal(b, &r.body)
 	return r
