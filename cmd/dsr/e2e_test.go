@@ -111,7 +111,7 @@ type devEngine struct {
 	dbURL string
 	// contract checks every answer against the OpenAPI document.
 	contract *apitest.Contract
-	done  chan error
+	done     chan error
 }
 
 func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
