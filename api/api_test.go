@@ -45,7 +45,7 @@ type fixture struct {
 }
 
 // newKey stores a key and returns it.
-func newKey(t *testing.T, st *store.Store, role auth.Role, tenants string) string {
+func newKey(t testing.TB, st *store.Store, role auth.Role, tenants string) string {
 	t.Helper()
 	plain, hash, err := auth.NewKey()
 	if err != nil {
