@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -55,11 +54,6 @@ const updateTimeout = 30 * time.Second
 
 func (s *Server) act(a action) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id := c.Param("id")
-		if _, err := uuid.Parse(id); err != nil {
-			problem(c, http.StatusNotFound, "no such case", "")
-			return
-		}
 		in := a.input()
 		if !decode(c, in) {
 			return
@@ -69,7 +63,8 @@ func (s *Server) act(a action) gin.HandlerFunc {
 			problem(c, http.StatusForbidden, "forbidden", "portal keys pass codes and portal assertions; manual verification is for staff")
 			return
 		}
-		if !s.caseVisible(c, id) {
+		id, ok := s.visibleCase(c)
+		if !ok {
 			return
 		}
 		attribute(in, p)

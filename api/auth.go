@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/dsrflow/dsrflow/auth"
@@ -69,11 +70,16 @@ func actor(p auth.Principal, given string) string {
 	return "key:" + p.Name
 }
 
-// caseVisible reports whether the caller may see case id, and answers
-// itself when not: 404 for a case of another tenant (or, for a portal key,
-// one it did not open), exactly as for a case that does not exist, so that
-// IDs leak nothing.
-func (s *Server) caseVisible(c *gin.Context, id string) bool {
+// visibleCase is the case ID of the route if the caller may see that case.
+// It answers itself when not: 404 for a malformed ID, a case of another
+// tenant or (for a portal key) one it did not open, exactly as for a case
+// that does not exist, so that IDs leak nothing.
+func (s *Server) visibleCase(c *gin.Context) (string, bool) {
+	id := c.Param("id")
+	if _, err := uuid.Parse(id); err != nil {
+		problem(c, http.StatusNotFound, "no such case", "")
+		return "", false
+	}
 	tenant, openedBy, err := s.caseOwner(c.Request.Context(), id)
 	p := principal(c)
 	switch {
@@ -81,12 +87,12 @@ func (s *Server) caseVisible(c *gin.Context, id string) bool {
 	case err != nil:
 		slog.Warn("find case owner", "case", id, "error", err)
 		problem(c, http.StatusServiceUnavailable, "cannot read the case now", "neither the store nor the workflow engine answered")
-		return false
+		return "", false
 	case p.ActsFor(tenant) && (p.Role != auth.Portal || openedBy == p.KeyID):
-		return true
+		return id, true
 	}
 	problem(c, http.StatusNotFound, "no such case", "")
-	return false
+	return "", false
 }
 
 // caseOwner finds a case's tenant and opener: in the store, or, for a case

@@ -180,12 +180,8 @@ type CaseView struct {
 }
 
 func (s *Server) getRequest(c *gin.Context) {
-	id := c.Param("id")
-	if _, err := uuid.Parse(id); err != nil {
-		problem(c, http.StatusNotFound, "no such case", "")
-		return
-	}
-	if !s.caseVisible(c, id) {
+	id, ok := s.visibleCase(c)
+	if !ok {
 		return
 	}
 	resp, err := s.Temporal.QueryWorkflow(c.Request.Context(), workflows.WorkflowID(id), "", workflows.StateQuery)
@@ -243,11 +239,8 @@ type EventView struct {
 }
 
 func (s *Server) requestEvents(c *gin.Context) {
-	id := c.Param("id")
-	if _, err := uuid.Parse(id); err != nil || !s.caseVisible(c, id) {
-		if err != nil {
-			problem(c, http.StatusNotFound, "no such case", "")
-		}
+	id, ok := s.visibleCase(c)
+	if !ok {
 		return
 	}
 	evs, err := s.Store.Events(c.Request.Context(), id)

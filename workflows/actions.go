@@ -283,7 +283,7 @@ func (r *run) codeChannel() string {
 // resend or manual verification, and is recorded as failed.
 func (r *run) sendCode(ctx workflow.Context) (activities.Event, error) {
 	st := r.st
-	key := r.noticeKey("verification_code")
+	key := r.nextKey("verification_code")
 	expires := workflow.Now(ctx).Add(codeLifetime)
 	channel := r.codeChannel()
 	to := st.Requester.Email

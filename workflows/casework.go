@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -58,7 +57,7 @@ func (r *run) assign(ctx workflow.Context, in AssignInput) (State, error) {
 	st := r.st
 	from := st.Assignee
 	st.Assignee = strings.TrimSpace(in.Assignee)
-	return *st, r.project(ctx, r.event(ctx, r.count("case.assigned"), "case.assigned", actorOr(in.Actor),
+	return *st, r.project(ctx, r.event(ctx, r.nextKey("case.assigned"), "case.assigned", actorOr(in.Actor),
 		map[string]string{"from": from, "to": st.Assignee}))
 }
 
@@ -79,7 +78,7 @@ func (r *run) note(ctx workflow.Context, in NoteInput) (State, error) {
 	if err := r.validateNote(in); err != nil {
 		return *r.st, err
 	}
-	return *r.st, r.project(ctx, r.event(ctx, r.count("case.noted"), "case.noted", actorOr(in.Actor),
+	return *r.st, r.project(ctx, r.event(ctx, r.nextKey("case.noted"), "case.noted", actorOr(in.Actor),
 		map[string]string{"note": strings.TrimSpace(in.Note)}))
 }
 
@@ -120,13 +119,7 @@ func (r *run) tag(ctx workflow.Context, in TagInput) (State, error) {
 	}
 	st := r.st
 	st.Tags = tagged(st.Tags, in)
-	return *st, r.project(ctx, r.event(ctx, r.count("case.tagged"), "case.tagged", actorOr(in.Actor),
+	return *st, r.project(ctx, r.event(ctx, r.nextKey("case.tagged"), "case.tagged", actorOr(in.Actor),
 		map[string]string{"added": strings.Join(in.Add, ","), "removed": strings.Join(in.Remove, ","),
 			"tags": strings.Join(st.Tags, ",")}))
-}
-
-// count numbers events of a kind that can happen many times, for their key.
-func (r *run) count(kind string) string {
-	r.st.sent[kind]++
-	return fmt.Sprintf("%s:%d", kind, r.st.sent[kind])
 }

@@ -53,9 +53,10 @@ func checkOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// noticeKey numbers notices of one kind so each has a stable key: a retried
-// activity finds its key already sent and does not send again.
-func (r *run) noticeKey(kind string) string {
+// nextKey numbers things of one kind that happen many times (notices,
+// notes, assignments) so each has a stable key: a retried activity finds its
+// key already recorded and does not send or record it again.
+func (r *run) nextKey(kind string) string {
 	r.st.sent[kind]++
 	return fmt.Sprintf("%s:%d", kind, r.st.sent[kind])
 }
@@ -64,7 +65,7 @@ func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData) {
 	if r.st.Requester.Email == "" {
 		// Staff must tell the requester some other way: say so in the trail.
 		if r.phoneOnly {
-			key := r.noticeKey(kind)
+			key := r.nextKey(kind)
 			r.recordLater(ctx, r.event(ctx, "notice.not_sent:"+key, "notice.not_sent", "system",
 				map[string]string{"kind": kind, "key": key, "reason": "the requester gave no e-mail address"}))
 		}
@@ -73,7 +74,7 @@ func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData) {
 	r.notify(ctx, activities.Notice{
 		Recipient: activities.ToRequester, To: r.st.Requester.Email,
 		Language: r.st.Requester.Language,
-	}, kind, r.noticeKey(kind), d)
+	}, kind, r.nextKey(kind), d)
 }
 
 func (r *run) notifyDPO(ctx workflow.Context, kind, key string, d noticeData) {

@@ -415,7 +415,7 @@ func (r *run) planEvent(ctx workflow.Context) activities.Event {
 		}
 		return r.event(ctx, fmt.Sprintf("sla.scheduled:%d", st.sent["deadline_unknown"]), "sla.scheduled", "system", detail)
 	}
-	key := r.noticeKey("deadline_unknown")
+	key := r.nextKey("deadline_unknown")
 	r.notifyDPO(ctx, "deadline_unknown", key, noticeData{Problem: st.DeadlineProblem})
 	return r.event(ctx, "sla.unknown:"+key, "sla.unknown", "system", map[string]string{"problem": st.DeadlineProblem})
 }
