@@ -17,12 +17,12 @@ type Case struct {
 	ID        string `gorm:"column:id;type:text;primaryKey;index:idx_cases_due_id,priority:2"`
 	Reference string `gorm:"column:reference;type:text;not null;uniqueIndex:idx_cases_reference"`
 	Tenant    string `gorm:"column:tenant;type:text;not null;index:idx_cases_tenant_due,priority:1"`
-	Type      string `gorm:"column:type;type:text;not null"`
-	Channel   string `gorm:"column:channel;type:text;not null"`
+	Type      string `gorm:"column:type;type:text;not null;index:idx_cases_type_due,priority:1"`
+	Channel   string `gorm:"column:channel;type:text;not null;index:idx_cases_channel_due,priority:1"`
 	Status    string `gorm:"column:status;type:text;not null;index:idx_cases_status_due,priority:1"`
 	PolicyID  string `gorm:"column:policy_id;type:text;not null"`
 	Extended  bool   `gorm:"column:extended;not null"`
-	Overdue   bool   `gorm:"column:overdue;not null"`
+	Overdue   bool   `gorm:"column:overdue;not null;index:idx_cases_overdue_due,priority:1"`
 
 	RequesterName      string `gorm:"column:requester_name;type:text;not null"`
 	RequesterEmail     string `gorm:"column:requester_email;type:text;not null"`
@@ -33,8 +33,11 @@ type Case struct {
 
 	ReceivedAt time.Time  `gorm:"column:received_at;not null;index:idx_cases_received_at"`
 	VerifiedAt *time.Time `gorm:"column:verified_at"`
-	DueAt      *time.Time `gorm:"column:due_at;index:idx_cases_status_due,priority:2;index:idx_cases_tenant_due,priority:2;index:idx_cases_due_id,priority:1"`
-	ClosedAt   *time.Time `gorm:"column:closed_at"`
+	// Every queue filter that can be selective has an index ending in
+	// (due_at, id), so the first page of a filtered queue reads only its
+	// own rows in order instead of sorting a million.
+	DueAt    *time.Time `gorm:"column:due_at;index:idx_cases_status_due,priority:2;index:idx_cases_tenant_due,priority:2;index:idx_cases_due_id,priority:1;index:idx_cases_type_due,priority:2;index:idx_cases_channel_due,priority:2;index:idx_cases_overdue_due,priority:2;index:idx_cases_assignee_due,priority:2"`
+	ClosedAt *time.Time `gorm:"column:closed_at"`
 	// DueDate is the deadline as a calendar date (YYYY-MM-DD) in the
 	// policy's time zone, which is what notices quote; DueAt is the instant.
 	DueDate string `gorm:"column:due_date;type:text;not null"`
@@ -42,7 +45,7 @@ type Case struct {
 	Outcome      string `gorm:"column:outcome;type:text;not null"`
 	DenialReason string `gorm:"column:denial_reason;type:text;not null"`
 	Summary      string `gorm:"column:summary;type:text;not null"`
-	Assignee     string `gorm:"column:assignee;type:text;not null"`
+	Assignee     string `gorm:"column:assignee;type:text;not null;index:idx_cases_assignee_due,priority:1"`
 	// OpenedBy is the ID of the API key that opened the case; a portal key
 	// sees only the cases it opened.
 	OpenedBy string `gorm:"column:opened_by;type:text;not null;default:'';index:idx_cases_opened_by"`

@@ -81,6 +81,10 @@ func TestMigrateTwice(t *testing.T) {
 			{&store.Case{}, "idx_cases_status_due"},
 			{&store.Case{}, "idx_cases_tenant_due"},
 			{&store.Case{}, "idx_cases_received_at"},
+			{&store.Case{}, "idx_cases_type_due"},
+			{&store.Case{}, "idx_cases_channel_due"},
+			{&store.Case{}, "idx_cases_overdue_due"},
+			{&store.Case{}, "idx_cases_assignee_due"},
 			{&store.Event{}, "idx_audit_events_case_seq"},
 			{&store.Event{}, "idx_audit_events_case_key"},
 		} {
