@@ -25,8 +25,19 @@ type Cases struct {
 	Store   *store.Store
 	Timeout time.Duration
 
-	open, overdue, closedTotal, openedTotal, events, up *prometheus.Desc
+	open, overdue, closedTotal, openedTotal, events, up, timeToClose *prometheus.Desc
 }
+
+// closeBounds are the time-to-close buckets, in days: the deadlines the
+// policies set (15 days, 15 working days, a month, 45-day extensions) fall
+// between them.
+var closeBounds = func() []float64 {
+	days := []float64{1, 3, 7, 15, 21, 30, 45, 60, 90, 180}
+	for i := range days {
+		days[i] *= 24 * 3600
+	}
+	return days
+}()
 
 // NewCases builds the collector; register it on a registry.
 func NewCases(st *store.Store) *Cases {
@@ -38,12 +49,13 @@ func NewCases(st *store.Store) *Cases {
 		openedTotal: prometheus.NewDesc("dsr_cases_opened_total", "Cases ever opened, by type.", []string{"type"}, nil),
 		events:      prometheus.NewDesc("dsr_audit_events_total", "Audit events by kind (notices, verification outcomes, breaches).", []string{"kind"}, nil),
 		up:          prometheus.NewDesc("dsr_store_up", "1 if the store answered this scrape.", nil, nil),
+		timeToClose: prometheus.NewDesc("dsr_case_time_to_close_seconds", "Time from receipt to closure of closed cases, by type.", []string{"type"}, nil),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Cases) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.open, c.overdue, c.closedTotal, c.openedTotal, c.events, c.up} {
+	for _, d := range []*prometheus.Desc{c.open, c.overdue, c.closedTotal, c.openedTotal, c.events, c.up, c.timeToClose} {
 		ch <- d
 	}
 }
@@ -56,6 +68,10 @@ func (c *Cases) Collect(ch chan<- prometheus.Metric) {
 	var events map[string]int64
 	if err == nil {
 		events, err = c.Store.CountEvents(ctx, EventKinds)
+	}
+	var closeTimes []store.CloseTimes
+	if err == nil {
+		closeTimes, err = c.Store.CloseTimesByType(ctx, closeBounds)
 	}
 	if err != nil {
 		slog.Warn("metrics: read the store", "error", err)
@@ -92,6 +108,13 @@ func (c *Cases) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, kind := range EventKinds {
 		ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, float64(events[kind]), kind)
+	}
+	for _, ct := range closeTimes {
+		buckets := make(map[float64]uint64, len(closeBounds))
+		for i, b := range closeBounds {
+			buckets[b] = ct.AtOrUnder[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(c.timeToClose, ct.Count, ct.Sum, buckets, ct.Type)
 	}
 }
 

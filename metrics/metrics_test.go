@@ -20,17 +20,24 @@ func TestCasesFromTheStore(t *testing.T) {
 	for i, c := range []struct {
 		typ, status, outcome string
 		overdue              bool
+		tookDays             int
 	}{
-		{"access", "in_progress", "", true},
-		{"access", "in_progress", "", false},
-		{"access", "completed", "completed", true}, // closed: not counted overdue
-		{"deletion", "denied", "denied", false},
-		{"deletion", "pending_verification", "", false},
+		{"access", "in_progress", "", true, 0},
+		{"access", "in_progress", "", false, 0},
+		{"access", "completed", "completed", true, 10}, // closed: not counted overdue
+		{"deletion", "denied", "denied", false, 2},
+		{"deletion", "pending_verification", "", false, 0},
 	} {
 		id := string(rune('a'+i)) + "-case"
+		received := time.Now().Add(-30 * 24 * time.Hour)
+		var closedAt *time.Time
+		if c.tookDays > 0 {
+			at := received.AddDate(0, 0, c.tookDays)
+			closedAt = &at
+		}
 		if err := st.SaveCase(ctx, &store.Case{ID: id, Reference: "DSR-" + id, Tenant: "shop", Type: c.typ,
 			Channel: "api", Status: c.status, Outcome: c.outcome, Overdue: c.overdue, PolicyID: "gdpr",
-			RequesterEmail: "li.lei@example.test", ReceivedAt: time.Now(), Revision: 1}); err != nil {
+			RequesterEmail: "li.lei@example.test", ReceivedAt: received, ClosedAt: closedAt, Revision: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -58,9 +65,37 @@ dsr_cases_closed_total{outcome="denied",type="deletion"} 1
 # TYPE dsr_cases_opened_total counter
 dsr_cases_opened_total{type="access"} 3
 dsr_cases_opened_total{type="deletion"} 2
+# HELP dsr_case_time_to_close_seconds Time from receipt to closure of closed cases, by type.
+# TYPE dsr_case_time_to_close_seconds histogram
+dsr_case_time_to_close_seconds_bucket{type="access",le="86400"} 0
+dsr_case_time_to_close_seconds_bucket{type="access",le="259200"} 0
+dsr_case_time_to_close_seconds_bucket{type="access",le="604800"} 0
+dsr_case_time_to_close_seconds_bucket{type="access",le="1.296e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="1.8144e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="2.592e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="3.888e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="5.184e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="7.776e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="1.5552e+07"} 1
+dsr_case_time_to_close_seconds_bucket{type="access",le="+Inf"} 1
+dsr_case_time_to_close_seconds_sum{type="access"} 864000
+dsr_case_time_to_close_seconds_count{type="access"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="86400"} 0
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="259200"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="604800"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="1.296e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="1.8144e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="2.592e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="3.888e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="5.184e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="7.776e+06"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="1.5552e+07"} 1
+dsr_case_time_to_close_seconds_bucket{type="deletion",le="+Inf"} 1
+dsr_case_time_to_close_seconds_sum{type="deletion"} 172800
+dsr_case_time_to_close_seconds_count{type="deletion"} 1
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "dsr_cases_open", "dsr_cases_overdue",
-		"dsr_cases_closed_total", "dsr_cases_opened_total"); err != nil {
+		"dsr_cases_closed_total", "dsr_cases_opened_total", "dsr_case_time_to_close_seconds"); err != nil {
 		t.Error(err)
 	}
 	if got := testutil.ToFloat64(metricOf(t, reg, "dsr_audit_events_total", "notice.sent")); got != 2 {
