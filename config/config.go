@@ -24,6 +24,7 @@ import (
 // key in upper case with dots as underscores (http.addr -> DSR_HTTP_ADDR).
 type Config struct {
 	HTTP         HTTP         `mapstructure:"http"`
+	Worker       Worker       `mapstructure:"worker"`
 	Temporal     Temporal     `mapstructure:"temporal"`
 	Database     Database     `mapstructure:"database"`
 	DataDir      string       `mapstructure:"data_dir"`
@@ -38,6 +39,13 @@ type Config struct {
 // HTTP is the API listener.
 type HTTP struct {
 	Addr string `mapstructure:"addr"`
+}
+
+// Worker is the standalone worker process (`dsr worker`).
+type Worker struct {
+	// MetricsAddr, when set, serves the worker's Temporal SDK metrics at
+	// /metrics; the API serves its own.
+	MetricsAddr string `mapstructure:"metrics_addr"`
 }
 
 // Temporal is where the workflows run.
@@ -143,6 +151,7 @@ func Default() *Config {
 
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("http.addr", "127.0.0.1:8080")
+	v.SetDefault("worker.metrics_addr", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
 	v.SetDefault("temporal.task_queue", "dsr")
@@ -195,6 +204,11 @@ func (c *Config) Validate() error {
 	}
 	if err := checkHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "%v", err)
+	}
+	if c.Worker.MetricsAddr != "" {
+		if err := checkHostPort(c.Worker.MetricsAddr); err != nil {
+			bad("worker.metrics_addr", "%v", err)
+		}
 	}
 	if err := checkHostPort(c.Temporal.Address); err != nil {
 		bad("temporal.address", "%v", err)

@@ -213,6 +213,7 @@ func TestBadValues(t *testing.T) {
 		want string
 	}{
 		{name: "http.addr without port", env: map[string]string{"DSR_HTTP_ADDR": "localhost"}, key: "http.addr", want: "localhost"},
+		{name: "worker.metrics_addr without port", env: map[string]string{"DSR_WORKER_METRICS_ADDR": "localhost"}, key: "worker.metrics_addr", want: "localhost"},
 		{name: "temporal.address without port", yaml: "temporal:\n  address: temporal\n", key: "temporal.address"},
 		{name: "smtp.port 0", env: map[string]string{"DSR_SMTP_PORT": "0"}, key: "smtp.port", want: "0 is not a port"},
 		{name: "smtp.port 70000", yaml: "smtp:\n  port: 70000\n", key: "smtp.port", want: "70000"},

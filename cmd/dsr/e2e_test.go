@@ -420,10 +420,14 @@ func TestDevEndToEnd(t *testing.T) {
 
 	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "li.lei@example.test", "李雷")
 
-	// Metrics count the case, by route pattern and type only.
+	// Metrics count the case, by route pattern and type only, next to the
+	// Temporal SDK's own.
 	r = e.get("/metrics")
 	for _, want := range []string{`dsr_cases_closed_total{outcome="completed",type="access"} 1`,
-		`dsr_http_requests_total{method="POST",route="/v1/requests/:id/verify",status="200"} 1`, "dsr_store_up 1"} {
+		`dsr_http_requests_total{method="POST",route="/v1/requests/:id/verify",status="200"} 1`, "dsr_store_up 1",
+		`dsr_case_time_to_close_seconds_count{type="access"} 1`,
+		`operation="UpdateWorkflowExecution"`,
+		`temporal_workflow_task_execution_latency_count{`, `temporal_activity_execution_latency_count{`} {
 		if !strings.Contains(r.raw, want) {
 			t.Errorf("metrics lack %s", want)
 		}

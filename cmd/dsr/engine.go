@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -36,6 +37,8 @@ type engine struct {
 	store    *store.Store
 	temporal client.Client
 	policies *policy.Registry
+	// sdkMetrics are what the Temporal client and worker report.
+	sdkMetrics *metrics.Temporal
 }
 
 func openEngine(ctx context.Context, cfg *config.Config, c client.Client) (*engine, error) {
@@ -47,14 +50,15 @@ func openEngine(ctx context.Context, cfg *config.Config, c client.Client) (*engi
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	sdkMetrics := metrics.NewTemporal()
 	if c == nil {
-		c, err = dialTemporal(cfg)
+		c, err = dialTemporal(cfg, sdkMetrics.Handler())
 		if err != nil {
 			st.Close()
 			return nil, err
 		}
 	}
-	return &engine{cfg: cfg, store: st, temporal: c, policies: policies}, nil
+	return &engine{cfg: cfg, store: st, temporal: c, policies: policies, sdkMetrics: sdkMetrics}, nil
 }
 
 func (e *engine) Close() {
@@ -67,7 +71,7 @@ func (e *engine) Close() {
 // dialTemporal connects lazily: the API must start, and answer /readyz with
 // 503, while Temporal is still down.
 // Every payload it writes is sealed with the configured encryption keys.
-func dialTemporal(cfg *config.Config) (client.Client, error) {
+func dialTemporal(cfg *config.Config, m client.MetricsHandler) (client.Client, error) {
 	sealer, err := payloadCodec(cfg)
 	if err != nil {
 		return nil, err
@@ -78,6 +82,7 @@ func dialTemporal(cfg *config.Config) (client.Client, error) {
 		Logger:           sdklog.NewStructuredLogger(slog.Default().With("component", "temporal")),
 		DataConverter:    sealer.DataConverter(),
 		FailureConverter: sealer.FailureConverter(),
+		MetricsHandler:   m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal client for %s: %w", cfg.Temporal.Address, err)
@@ -118,11 +123,19 @@ func (e *engine) worker(mailer activities.Mailer, texter activities.Texter) (sdk
 }
 
 func (e *engine) api() *api.Server {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics.NewCases(e.store), collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := e.registry()
+	reg.MustRegister(metrics.NewCases(e.store))
 	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
 		Metrics: reg}
+}
+
+// registry holds the metrics every process serves: the Temporal SDK's and
+// the Go runtime's.
+func (e *engine) registry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(e.sdkMetrics, collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }
 
 func smtpSender(cfg *config.Config) *mail.Sender {
@@ -184,6 +197,20 @@ func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Write
 		return err
 	}
 	fmt.Fprintf(out, "dsr worker on task queue %q at %s\n", cfg.Temporal.TaskQueue, cfg.Temporal.Address)
+	if addr := cfg.Worker.MetricsAddr; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (worker.metrics_addr): %w", addr, err)
+		}
+		fmt.Fprintf(out, "worker metrics on http://%s/metrics\n", ln.Addr())
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(e.registry(), promhttp.HandlerOpts{}))
+		go func() {
+			if err := serveHTTP(ctx, ln, mux); err != nil {
+				slog.Error("worker metrics", "error", err)
+			}
+		}()
+	}
 	return w.Run(interruptOn(ctx))
 }
 
