@@ -2,18 +2,22 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/workflows"
 )
 
@@ -25,20 +29,23 @@ type action struct {
 	input  func() any
 	// portal: portal keys may take the action too (for their own cases).
 	portal bool
+	// books: bookkeeping, which a closed case still takes (in the store,
+	// its workflow having ended).
+	books bool
 }
 
 var actions = []action{
-	{"verify", workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }, true},
-	{"resend-code", workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }, true},
-	{"extend", workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }, false},
-	{"deny", workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }, false},
-	{"complete", workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }, false},
-	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }, false},
-	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }, false},
-	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }, false},
-	{"assign", workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }, false},
-	{"note", workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }, false},
-	{"tag", workflows.TagUpdate, func() any { return &workflows.TagInput{} }, false},
+	{"verify", workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }, true, false},
+	{"resend-code", workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }, true, false},
+	{"extend", workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }, false, false},
+	{"deny", workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }, false, false},
+	{"complete", workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }, false, false},
+	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"assign", workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }, false, true},
+	{"note", workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }, false, true},
+	{"tag", workflows.TagUpdate, func() any { return &workflows.TagInput{} }, false, true},
 }
 
 // attribute puts the caller into the Actor field every action input has.
@@ -80,11 +87,48 @@ func (s *Server) act(a action) gin.HandlerFunc {
 		if err == nil {
 			err = h.Get(ctx, &st)
 		}
+		var nf *serviceerror.NotFound
+		if a.books && errors.As(err, &nf) {
+			s.keepClosedBooks(c, a, id, in)
+			return
+		}
 		if err != nil {
 			s.actionFailed(c, a, id, err)
 			return
 		}
 		c.JSON(http.StatusOK, CaseView{State: st, Source: "workflow"})
+	}
+}
+
+// keepClosedBooks keeps the books of a case whose workflow has ended (a
+// closed case): by the workflow's rules, in the store, audited.
+func (s *Server) keepClosedBooks(c *gin.Context, a action, id string, in any) {
+	row, err := s.Store.KeepBooks(c.Request.Context(), id, func(row *store.Case) (*store.Event, error) {
+		e, err := workflows.Keep(workflows.Books{Assignee: row.Assignee, Tags: row.TagList()}, in)
+		if err != nil {
+			return nil, err
+		}
+		detail, err := json.Marshal(e.Detail)
+		if err != nil {
+			return nil, err
+		}
+		row.Assignee, row.Tags = e.Books.Assignee, strings.Join(e.Books.Tags, ",")
+		// The workflow numbers its keys; after it, a random suffix keeps
+		// them unique.
+		return &store.Event{Key: e.Kind + ":closed:" + uuid.NewString(), Kind: e.Kind, Actor: e.Actor,
+			Detail: string(detail)}, nil
+	})
+	var appErr *temporal.ApplicationError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		problem(c, http.StatusNotFound, "no such case", "")
+	case errors.As(err, &appErr):
+		problem(c, http.StatusConflict, a.path+" refused", appErr.Message())
+	case err != nil:
+		slog.Error("keep books of a closed case", "case", id, "update", a.update, "error", err)
+		problem(c, http.StatusServiceUnavailable, a.path+" not applied", "the database did not answer; retry later")
+	default:
+		c.JSON(http.StatusOK, viewFromRow(row))
 	}
 }
 

@@ -38,13 +38,10 @@ type QueueItem struct {
 }
 
 func queueItem(c store.Case) QueueItem {
-	it := QueueItem{ID: c.ID, Reference: c.Reference, Tenant: c.Tenant, Type: c.Type, Channel: c.Channel,
+	return QueueItem{ID: c.ID, Reference: c.Reference, Tenant: c.Tenant, Type: c.Type, Channel: c.Channel,
 		Status: c.Status, PolicyID: c.PolicyID, DueDate: c.DueDate, DueAt: c.DueAt, Overdue: c.Overdue,
-		Extended: c.Extended, ReceivedAt: c.ReceivedAt, Assignee: c.Assignee, RequesterName: c.RequesterName}
-	if c.Tags != "" {
-		it.Tags = strings.Split(c.Tags, ",")
-	}
-	return it
+		Extended: c.Extended, ReceivedAt: c.ReceivedAt, Assignee: c.Assignee, Tags: c.TagList(),
+		RequesterName: c.RequesterName}
 }
 
 // visibleTo limits a filter to what the caller may see.

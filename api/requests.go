@@ -191,6 +191,12 @@ func (s *Server) getRequest(c *gin.Context) {
 			problem(c, http.StatusInternalServerError, "cannot read the case", "")
 			return
 		}
+		if st.Status.Closed() {
+			// Bookkeeping after closure is in the store only.
+			if row, err := s.Store.Case(c.Request.Context(), id); err == nil {
+				booksFromRow(&st, row)
+			}
+		}
 		c.JSON(http.StatusOK, CaseView{State: st, Source: "workflow"})
 		return
 	}
@@ -222,9 +228,14 @@ func viewFromRow(row *store.Case) CaseView {
 	v.VerifiedAt, v.ClosedAt = row.VerifiedAt, row.ClosedAt
 	v.Outcome, v.DenialReason, v.Summary = row.Outcome, request.DenialReason(row.DenialReason), row.Summary
 	v.Revision, v.OpenedBy = row.Revision, row.OpenedBy
+	booksFromRow(&v.State, row)
 	v.Requester = workflows.Requester{Name: row.RequesterName, Email: row.RequesterEmail, Phone: row.RequesterPhone,
 		AccountID: row.RequesterAccountID, Language: request.Language(row.Language), ActingFor: request.ActingFor(row.ActingFor)}
 	return v
+}
+
+func booksFromRow(st *workflows.State, row *store.Case) {
+	st.Assignee, st.Tags = row.Assignee, row.TagList()
 }
 
 // EventView is one audit event.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -63,6 +64,14 @@ type Case struct {
 
 // TableName implements gorm's tabler.
 func (Case) TableName() string { return "cases" }
+
+// TagList is Tags as a list; nil when there are none.
+func (c *Case) TagList() []string {
+	if c.Tags == "" {
+		return nil
+	}
+	return strings.Split(c.Tags, ",")
+}
 
 func (c *Case) normTimes() {
 	c.ReceivedAt = normTime(c.ReceivedAt)
@@ -124,5 +133,47 @@ func (s *Store) Case(ctx context.Context, id string) (*Case, error) {
 	// pgx returns times in the local zone; callers should see the same
 	// values whichever backend is behind the store.
 	c.normTimes()
+	return &c, nil
+}
+
+// KeepBooks changes the bookkeeping (assignee, tags, notes) of a case whose
+// workflow has ended. keep gets the case as stored, under a lock, sets its
+// Assignee and Tags and returns the audit event that records the change;
+// the change and its event land together or not at all; an error from keep
+// comes back wrapped and changes nothing. The revision goes up so that no late projection can
+// undo the change.
+func (s *Store) KeepBooks(ctx context.Context, caseID string, keep func(c *Case) (*Event, error)) (*Case, error) {
+	var c Case
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		read := tx.Where("id = ?", caseID)
+		if s.backend == Postgres {
+			read = read.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := read.Take(&c).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		c.normTimes()
+		e, err := keep(&c)
+		if err != nil {
+			return err
+		}
+		e.CaseID = caseID
+		if err := e.check(); err != nil {
+			return err
+		}
+		e.OccurredAt = normTime(e.OccurredAt)
+		if _, err := s.appendIn(tx, e); err != nil {
+			return err
+		}
+		c.Revision++
+		c.UpdatedAt = s.db.NowFunc()
+		return tx.Model(&Case{}).Where("id = ?", caseID).Updates(map[string]any{
+			"assignee": c.Assignee, "tags": c.Tags, "revision": c.Revision, "updated_at": c.UpdatedAt}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keep books of case %s: %w", caseID, err)
+	}
 	return &c, nil
 }

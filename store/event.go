@@ -51,14 +51,8 @@ const appendAttempts = 5
 // first write wins. The case row need not exist yet, since projections of
 // the case may lag behind its audit events.
 func (s *Store) AppendEvent(ctx context.Context, e *Event) (appended bool, err error) {
-	if e.CaseID == "" {
-		return false, errors.New("append event: empty case id")
-	}
-	if e.Key == "" || e.Kind == "" || e.Actor == "" {
-		return false, fmt.Errorf("append event to case %s: key, kind and actor are required", e.CaseID)
-	}
-	if e.Detail != "" && !json.Valid([]byte(e.Detail)) {
-		return false, fmt.Errorf("append event %s to case %s: detail is not valid JSON", e.Key, e.CaseID)
+	if err := e.check(); err != nil {
+		return false, err
 	}
 
 	row := *e
@@ -80,49 +74,67 @@ func (s *Store) AppendEvent(ctx context.Context, e *Event) (appended bool, err e
 // attempt decided; the caller copies e out once it succeeds.
 func (s *Store) appendOnce(ctx context.Context, e *Event) (appended bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.backend == Postgres {
-			// Serialise appenders of one case. Locking the last event row
-			// FOR UPDATE would not cover a case's first event, which has no
-			// row to lock yet. SQLite needs nothing: the store's single
-			// connection and BEGIN IMMEDIATE already admit one writer.
-			lock := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(?))", lockClassAudit)
-			if err := tx.Exec(lock, e.CaseID).Error; err != nil {
-				return fmt.Errorf("lock case: %w", err)
-			}
-		}
-
-		var existing Event
-		res := tx.Where(`case_id = ? AND "key" = ?`, e.CaseID, e.Key).Limit(1).Find(&existing)
-		if res.Error != nil {
-			return fmt.Errorf("look up key: %w", res.Error)
-		}
-		if res.RowsAffected > 0 {
-			existing.normTimes()
-			*e = existing
-			return nil
-		}
-
-		var last Event
-		res = tx.Select("seq", "hash").Where("case_id = ?", e.CaseID).Order("seq DESC").Limit(1).Find(&last)
-		if res.Error != nil {
-			return fmt.Errorf("read last event: %w", res.Error)
-		}
-
-		e.ID = 0
-		e.Seq = last.Seq + 1
-		e.PrevHash = last.Hash
-		e.RecordedAt = s.db.NowFunc()
-		if e.OccurredAt.IsZero() {
-			e.OccurredAt = e.RecordedAt
-		}
-		e.Hash = EventHash(e)
-		if err := tx.Create(e).Error; err != nil {
-			return fmt.Errorf("insert seq %d: %w", e.Seq, err)
-		}
-		appended = true
-		return nil
+		appended, err = s.appendIn(tx, e)
+		return err
 	})
 	return appended, err
+}
+
+func (e *Event) check() error {
+	if e.CaseID == "" {
+		return errors.New("append event: empty case id")
+	}
+	if e.Key == "" || e.Kind == "" || e.Actor == "" {
+		return fmt.Errorf("append event to case %s: key, kind and actor are required", e.CaseID)
+	}
+	if e.Detail != "" && !json.Valid([]byte(e.Detail)) {
+		return fmt.Errorf("append event %s to case %s: detail is not valid JSON", e.Key, e.CaseID)
+	}
+	return nil
+}
+
+// appendIn appends e within the transaction tx.
+func (s *Store) appendIn(tx *gorm.DB, e *Event) (appended bool, err error) {
+	if s.backend == Postgres {
+		// Serialise appenders of one case. Locking the last event row
+		// FOR UPDATE would not cover a case's first event, which has no
+		// row to lock yet. SQLite needs nothing: the store's single
+		// connection and BEGIN IMMEDIATE already admit one writer.
+		lock := fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, hashtext(?))", lockClassAudit)
+		if err := tx.Exec(lock, e.CaseID).Error; err != nil {
+			return false, fmt.Errorf("lock case: %w", err)
+		}
+	}
+
+	var existing Event
+	res := tx.Where(`case_id = ? AND "key" = ?`, e.CaseID, e.Key).Limit(1).Find(&existing)
+	if res.Error != nil {
+		return false, fmt.Errorf("look up key: %w", res.Error)
+	}
+	if res.RowsAffected > 0 {
+		existing.normTimes()
+		*e = existing
+		return false, nil
+	}
+
+	var last Event
+	res = tx.Select("seq", "hash").Where("case_id = ?", e.CaseID).Order("seq DESC").Limit(1).Find(&last)
+	if res.Error != nil {
+		return false, fmt.Errorf("read last event: %w", res.Error)
+	}
+
+	e.ID = 0
+	e.Seq = last.Seq + 1
+	e.PrevHash = last.Hash
+	e.RecordedAt = s.db.NowFunc()
+	if e.OccurredAt.IsZero() {
+		e.OccurredAt = e.RecordedAt
+	}
+	e.Hash = EventHash(e)
+	if err := tx.Create(e).Error; err != nil {
+		return false, fmt.Errorf("insert seq %d: %w", e.Seq, err)
+	}
+	return true, nil
 }
 
 // EventHash returns the hex SHA-256 that chains e to its predecessor. It

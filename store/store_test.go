@@ -595,3 +595,65 @@ func TestSQLiteTwoWriters(t *testing.T) {
 		t.Fatalf("%d events, want 100", len(events))
 	}
 }
+
+func TestKeepBooks(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		c := sampleCase("closed", 7)
+		c.Status = string(request.Completed)
+		if err := s.SaveCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		tag := func(name string) func(*store.Case) (*store.Event, error) {
+			return func(c *store.Case) (*store.Event, error) {
+				c.Tags = strings.Trim(c.Tags+","+name, ",")
+				return &store.Event{Key: "case.tagged:" + name, Kind: "case.tagged", Actor: "dpo", Detail: `{}`}, nil
+			}
+		}
+		// Concurrent changes each see the other's: none is lost.
+		var wg sync.WaitGroup
+		for _, name := range []string{"a", "b", "c", "d"} {
+			wg.Go(func() {
+				if _, err := s.KeepBooks(ctx, "closed", tag(name)); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		got, err := s.Case(ctx, "closed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tags := got.TagList(); len(tags) != 4 || got.Revision != 11 {
+			t.Errorf("tags %v revision %d, want 4 tags and revision 11", tags, got.Revision)
+		}
+		// A late projection of the workflow cannot undo them.
+		if err := s.SaveCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := s.Case(ctx, "closed"); again.Tags != got.Tags {
+			t.Errorf("a stale projection overwrote the tags: %q", again.Tags)
+		}
+		// A refusal changes nothing and records nothing.
+		refusal := errors.New("refused")
+		if _, err := s.KeepBooks(ctx, "closed", func(c *store.Case) (*store.Event, error) {
+			c.Assignee = "wang"
+			return nil, refusal
+		}); !errors.Is(err, refusal) {
+			t.Errorf("err = %v, want the refusal", err)
+		}
+		if _, err := s.KeepBooks(ctx, "nope", tag("x")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown case: err = %v", err)
+		}
+		events, err := s.Events(ctx, "closed")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := s.Case(ctx, "closed"); len(events) != 4 || after.Assignee != "" {
+			t.Errorf("%d events, assignee %q; want the 4 tag events only", len(events), after.Assignee)
+		}
+		if err := s.VerifyChain(ctx, "closed"); err != nil {
+			t.Error(err)
+		}
+	})
+}

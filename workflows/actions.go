@@ -83,9 +83,9 @@ func (r *run) registerUpdates() error {
 		{WithdrawUpdate, afterIntake(r, r.withdraw), r.validateWithdraw},
 		{RequestInfoUpdate, afterIntake(r, r.requestInfo), r.validateRequestInfo},
 		{InfoReceivedUpdate, afterIntake(r, r.infoReceived), r.validateInfoReceived},
-		{AssignUpdate, afterIntake(r, r.assign), r.validateAssign},
-		{NoteUpdate, afterIntake(r, r.note), r.validateNote},
-		{TagUpdate, afterIntake(r, r.tag), r.validateTag},
+		{AssignUpdate, afterIntake(r, keepBooks[AssignInput](r)), validateBooks[AssignInput](r)},
+		{NoteUpdate, afterIntake(r, keepBooks[NoteInput](r)), validateBooks[NoteInput](r)},
+		{TagUpdate, afterIntake(r, keepBooks[TagInput](r)), validateBooks[TagInput](r)},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -37,67 +38,71 @@ const (
 	maxAssignee = 200
 )
 
-func (r *run) validateAssign(in AssignInput) error {
-	if err := r.open(); err != nil {
-		return err
-	}
-	if len(in.Assignee) > maxAssignee {
-		return refused("assignee: at most %d characters", maxAssignee)
-	}
-	if strings.TrimSpace(in.Assignee) == r.st.Assignee {
-		return refused("the case is already assigned to %q", r.st.Assignee)
-	}
-	return nil
+// Books are the bookkeeping fields of a case.
+type Books struct {
+	Assignee string
+	Tags     []string
 }
 
-func (r *run) assign(ctx workflow.Context, in AssignInput) (State, error) {
-	if err := r.validateAssign(in); err != nil {
-		return *r.st, err
-	}
-	st := r.st
-	from := st.Assignee
-	st.Assignee = strings.TrimSpace(in.Assignee)
-	return *st, r.project(ctx, r.event(ctx, r.nextKey("case.assigned"), "case.assigned", actorOr(in.Actor),
-		map[string]string{"from": from, "to": st.Assignee}))
+// Entry is one bookkeeping action applied: the audit event it records and
+// the books after it.
+type Entry struct {
+	Kind   string
+	Detail map[string]string
+	Actor  string
+	Books  Books
 }
 
-func (r *run) validateNote(in NoteInput) error {
-	if err := r.open(); err != nil {
-		return err
-	}
-	switch n := len(strings.TrimSpace(in.Note)); {
-	case n == 0:
-		return refused("note: empty")
-	case n > maxNoteLen:
-		return refused("note: at most %d bytes", maxNoteLen)
-	}
-	return nil
-}
-
-func (r *run) note(ctx workflow.Context, in NoteInput) (State, error) {
-	if err := r.validateNote(in); err != nil {
-		return *r.st, err
-	}
-	return *r.st, r.project(ctx, r.event(ctx, r.nextKey("case.noted"), "case.noted", actorOr(in.Actor),
-		map[string]string{"note": strings.TrimSpace(in.Note)}))
-}
-
-func (r *run) validateTag(in TagInput) error {
-	if err := r.open(); err != nil {
-		return err
-	}
-	if len(in.Add)+len(in.Remove) == 0 {
-		return refused("nothing to add or remove")
-	}
-	for _, t := range append(slices.Clone(in.Add), in.Remove...) {
-		if t == "" || len(t) > maxTagLen || strings.ContainsAny(t, ", \t\r\n") {
-			return refused("tag %q: 1 to %d characters, no commas or spaces", t, maxTagLen)
+// Keep checks a bookkeeping action (an *AssignInput, *NoteInput or
+// *TagInput, or the value) against the books and returns what it records.
+// The workflow keeps the books of an open case with it; the API keeps those
+// of a closed one, whose workflow has ended, in the store, by the same
+// rules.
+func Keep(b Books, in any) (Entry, error) {
+	switch in := in.(type) {
+	case *AssignInput:
+		return Keep(b, *in)
+	case *NoteInput:
+		return Keep(b, *in)
+	case *TagInput:
+		return Keep(b, *in)
+	case AssignInput:
+		if len(in.Assignee) > maxAssignee {
+			return Entry{}, refused("assignee: at most %d characters", maxAssignee)
 		}
+		to := strings.TrimSpace(in.Assignee)
+		if to == b.Assignee {
+			return Entry{}, refused("the case is already assigned to %q", b.Assignee)
+		}
+		return Entry{Kind: "case.assigned", Detail: map[string]string{"from": b.Assignee, "to": to},
+			Actor: actorOr(in.Actor), Books: Books{Assignee: to, Tags: b.Tags}}, nil
+	case NoteInput:
+		note := strings.TrimSpace(in.Note)
+		switch n := len(note); {
+		case n == 0:
+			return Entry{}, refused("note: empty")
+		case n > maxNoteLen:
+			return Entry{}, refused("note: at most %d bytes", maxNoteLen)
+		}
+		return Entry{Kind: "case.noted", Detail: map[string]string{"note": note}, Actor: actorOr(in.Actor), Books: b}, nil
+	case TagInput:
+		if len(in.Add)+len(in.Remove) == 0 {
+			return Entry{}, refused("nothing to add or remove")
+		}
+		for _, t := range append(slices.Clone(in.Add), in.Remove...) {
+			if t == "" || len(t) > maxTagLen || strings.ContainsAny(t, ", \t\r\n") {
+				return Entry{}, refused("tag %q: 1 to %d characters, no commas or spaces", t, maxTagLen)
+			}
+		}
+		tags := tagged(b.Tags, in)
+		if len(tags) > maxTags {
+			return Entry{}, refused("at most %d tags", maxTags)
+		}
+		return Entry{Kind: "case.tagged", Detail: map[string]string{"added": strings.Join(in.Add, ","),
+			"removed": strings.Join(in.Remove, ","), "tags": strings.Join(tags, ",")},
+			Actor: actorOr(in.Actor), Books: Books{Assignee: b.Assignee, Tags: tags}}, nil
 	}
-	if len(tagged(r.st.Tags, in)) > maxTags {
-		return refused("at most %d tags", maxTags)
-	}
-	return nil
+	panic(fmt.Sprintf("workflows.Keep: %T is not a bookkeeping action", in))
 }
 
 // tagged is tags after the change, sorted.
@@ -113,13 +118,26 @@ func tagged(tags []string, in TagInput) []string {
 	return out
 }
 
-func (r *run) tag(ctx workflow.Context, in TagInput) (State, error) {
-	if err := r.validateTag(in); err != nil {
-		return *r.st, err
+func (r *run) books() Books { return Books{Assignee: r.st.Assignee, Tags: r.st.Tags} }
+
+// Bookkeeping is taken on closed cases too: a closed case's workflow may
+// still be sending its last notices, and staff annotate closed cases for
+// years (complaints, regulators). Once the workflow has ended, the API
+// keeps the books in the store.
+func validateBooks[In any](r *run) func(In) error {
+	return func(in In) error {
+		_, err := Keep(r.books(), in)
+		return err
 	}
-	st := r.st
-	st.Tags = tagged(st.Tags, in)
-	return *st, r.project(ctx, r.event(ctx, r.nextKey("case.tagged"), "case.tagged", actorOr(in.Actor),
-		map[string]string{"added": strings.Join(in.Add, ","), "removed": strings.Join(in.Remove, ","),
-			"tags": strings.Join(st.Tags, ",")}))
+}
+
+func keepBooks[In any](r *run) func(workflow.Context, In) (State, error) {
+	return func(ctx workflow.Context, in In) (State, error) {
+		e, err := Keep(r.books(), in)
+		if err != nil {
+			return *r.st, err
+		}
+		r.st.Assignee, r.st.Tags = e.Books.Assignee, e.Books.Tags
+		return *r.st, r.project(ctx, r.event(ctx, r.nextKey(e.Kind), e.Kind, e.Actor, e.Detail))
+	}
 }

@@ -163,6 +163,14 @@ var scenarios = []scenario{
 			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent by post"}, false)
 		}},
 	{name: "verification-window-expired", policy: "cn-15d-ext45", age: 40 * 24 * time.Hour, noEmail: true, wantFinal: request.Denied},
+	{name: "books-complete", policy: "gdpr", portal: true, wantFinal: request.Completed,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.update(t, id, workflows.AssignUpdate, workflows.AssignInput{Assignee: "wang", Actor: "staff:lead"}, false)
+			rec.update(t, id, workflows.AssignUpdate, workflows.AssignInput{Assignee: "wang"}, true)
+			rec.update(t, id, workflows.TagUpdate, workflows.TagInput{Add: []string{"vip"}}, false)
+			rec.update(t, id, workflows.NoteUpdate, workflows.NoteInput{Note: "called back"}, false)
+			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "copy sent"}, false)
+		}},
 }
 
 // recorder runs scenarios on a dev server with the real activities.

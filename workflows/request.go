@@ -309,7 +309,9 @@ func (r *run) run() error {
 		return err
 	}
 	r.notices.Wait(ctx)
-	return nil
+	// Bookkeeping may have come in while the notices went out. Awaiting a
+	// condition already true adds no command, so old histories replay.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
 // nextTimer is the earliest thing the case waits for, or nil when it waits

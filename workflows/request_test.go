@@ -755,7 +755,7 @@ func TestAssignNoteTag(t *testing.T) {
 	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	h := newHarness(t, "gdpr", received)
 	h.in.Channel, h.in.VerifiedBy = request.ChannelPortal, "portal"
-	var assigned, again, noted, emptyNote, tagged, badTag *outcome
+	var assigned, again, noted, emptyNote, tagged, badTag, closedNote *outcome
 	h.at(received.Add(time.Hour), func() {
 		assigned = h.update(workflows.AssignUpdate, workflows.AssignInput{Assignee: "wang", Actor: "lead"})
 	})
@@ -771,8 +771,10 @@ func TestAssignNoteTag(t *testing.T) {
 	h.at(received.Add(4*time.Hour), func() {
 		h.update(workflows.TagUpdate, workflows.TagInput{Remove: []string{"vip"}})
 		h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "done"})
+		closedNote = h.update(workflows.NoteUpdate, workflows.NoteInput{Note: "requester thanked us"})
 	})
 	h.run()
+	mustNotFail(t, "note on the closed case", closedNote)
 	mustNotFail(t, "assign", assigned)
 	mustNotFail(t, "note", noted)
 	mustNotFail(t, "tag", tagged)
@@ -789,7 +791,7 @@ func TestAssignNoteTag(t *testing.T) {
 		t.Fatalf("stored case: %+v %v", c, err)
 	}
 	kinds := h.events()
-	if count(kinds, "case.assigned") != 1 || count(kinds, "case.noted") != 1 || count(kinds, "case.tagged") != 2 {
+	if count(kinds, "case.assigned") != 1 || count(kinds, "case.noted") != 2 || count(kinds, "case.tagged") != 2 {
 		t.Errorf("events %v", kinds)
 	}
 }

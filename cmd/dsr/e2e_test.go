@@ -420,6 +420,30 @@ func TestDevEndToEnd(t *testing.T) {
 
 	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "li.lei@example.test", "李雷")
 
+	// Its workflow over, the closed case still takes notes, tags and an
+	// assignee, audited in the same chain; nothing else.
+	awaitWorkflowEnd(t, e.temporal, workflows.WorkflowID(id))
+	r = e.post("/v1/requests/"+id+"/note", `{"note":"the requester called to say thanks"}`)
+	expect(t, "note on a closed case", r, http.StatusOK)
+	if r.body["source"] != "store" {
+		t.Errorf("note on an ended workflow answered from %v", r.body["source"])
+	}
+	expect(t, "tag a closed case", e.post("/v1/requests/"+id+"/tag", `{"add":["regulator-query"]}`), http.StatusOK)
+	expect(t, "assign a closed case", e.post("/v1/requests/"+id+"/assign", `{"assignee":"staff:li"}`), http.StatusOK)
+	expect(t, "assign it twice", e.post("/v1/requests/"+id+"/assign", `{"assignee":"staff:li"}`), http.StatusConflict)
+	expect(t, "empty note", e.post("/v1/requests/"+id+"/note", `{"note":" "}`), http.StatusConflict)
+	expect(t, "deny a closed case", e.post("/v1/requests/"+id+"/deny", `{"reason":"unfounded_or_repeated","explanation":"x"}`), http.StatusConflict)
+	r = e.get("/v1/requests/" + id)
+	if r.body["assignee"] != "staff:li" || fmt.Sprint(r.body["tags"]) != "[regulator-query]" || r.body["status"] != "completed" {
+		t.Errorf("closed case after bookkeeping: %s", r.raw)
+	}
+	r = e.get("/v1/requests/" + id + "/events")
+	for _, kind := range []string{"case.noted", "case.tagged", "case.assigned"} {
+		if !strings.Contains(r.raw, `"kind":"`+kind+`"`) {
+			t.Errorf("events lack %s: %s", kind, r.raw)
+		}
+	}
+
 	// Metrics count the case, by route pattern and type only, next to the
 	// Temporal SDK's own.
 	r = e.get("/metrics")
@@ -465,6 +489,21 @@ func TestDevEndToEnd(t *testing.T) {
 
 // assertSealedHistory reads the raw history, as the Temporal server stores
 // it, and fails if any of the personal data appears in clear.
+// awaitWorkflowEnd waits until the workflow has returned.
+func awaitWorkflowEnd(t *testing.T, addr, workflowID string) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.GetWorkflow(ctx, workflowID, "").Get(ctx, nil); err != nil {
+		t.Fatalf("workflow %s: %v", workflowID, err)
+	}
+}
+
 func assertSealedHistory(t *testing.T, addr, workflowID string, personal ...string) {
 	t.Helper()
 	c, err := client.Dial(client.Options{HostPort: addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
