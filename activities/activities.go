@@ -115,6 +115,8 @@ type Notice struct {
 	To        string           `json:"to,omitempty"`
 	Language  request.Language `json:"language,omitempty"`
 	Data      NoticeData       `json:"data"`
+	// InReplyTo threads the notice under the requester's e-mail.
+	InReplyTo string `json:"in_reply_to,omitempty"`
 }
 
 // Notify renders and sends a notice once, and records it in the audit trail.
@@ -183,7 +185,7 @@ func (a *Activities) message(n Notice) (mail.Message, error) {
 	}
 	return mail.Message{
 		From: a.From, To: to, Subject: subject, Body: body,
-		MessageID: notice.MessageID(n.CaseID, n.Key, domainOf(a.From)),
+		MessageID: notice.MessageID(n.CaseID, n.Key, domainOf(a.From)), InReplyTo: n.InReplyTo,
 	}, nil
 }
 
@@ -194,6 +196,10 @@ func (a *Activities) recordSent(ctx context.Context, n Notice, channel, messageI
 		"attempt": fmt.Sprint(activity.GetInfo(ctx).Attempt)}
 	if messageID != "" {
 		detail["message_id"] = messageID
+		// A reply to this notice finds its case by this ID.
+		if err := a.Store.RememberMessage(ctx, messageID, n.CaseID, store.Outbound); err != nil {
+			return err
+		}
 	}
 	return a.appendEvent(ctx, n.CaseID, Event{
 		Key: sentKey(n), Kind: "notice.sent", Actor: "system", OccurredAt: time.Now().UTC(), Detail: detail})

@@ -43,6 +43,7 @@ var actions = []action{
 	{"withdraw", workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }, false, false},
 	{"request-info", workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }, false, false},
 	{"info-received", workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"classify", workflows.ClassifyUpdate, func() any { return &workflows.ClassifyInput{} }, false, false},
 	{"assign", workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }, false, true},
 	{"note", workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }, false, true},
 	{"tag", workflows.TagUpdate, func() any { return &workflows.TagInput{} }, false, true},

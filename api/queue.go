@@ -126,7 +126,7 @@ func parseQueueFilter(c *gin.Context) (store.CaseFilter, []FieldError) {
 		return out
 	}
 	f.Statuses = list("status", names(request.Statuses))
-	f.Types = list("type", names(request.Types))
+	f.Types = list("type", names(append(slices.Clone(request.Types), request.Unclassified)))
 	f.Channels = list("channel", names(request.Channels))
 	if ts := list("tenant", nil); len(ts) > 0 {
 		f.Tenants = ts

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,10 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/dsrflow/dsrflow/request"
 	"github.com/dsrflow/dsrflow/store"
@@ -138,21 +133,12 @@ func (s *Server) openRequest(c *gin.Context) {
 	}
 	id := uuid.NewString()
 	wi := workflows.Input{
-		CaseID: id, Reference: newReference(), Tenant: in.Tenant, Type: request.Type(in.Type),
+		CaseID: id, Reference: workflows.NewReference(), Tenant: in.Tenant, Type: request.Type(in.Type),
 		Channel: request.Channel(in.Channel), PolicyID: in.PolicyID, Requester: in.Requester,
 		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: actor(p, in.Actor),
 		CodeChannel: in.VerificationChannel, OpenedBy: p.KeyID,
 	}
-	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
-		ID:                    workflows.WorkflowID(id),
-		TaskQueue:             s.TaskQueue,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.StatusKey.ValueSet(string(request.Received)),
-			workflows.TypeKey.ValueSet(in.Type),
-		),
-	}, workflows.RequestName, wi)
-	if err != nil {
+	if err := workflows.Start(c.Request.Context(), s.Temporal, s.TaskQueue, wi); err != nil {
 		// Never answer 201 for a case that does not exist.
 		slog.Error("start request workflow", "case", id, "error", err)
 		problem(c, http.StatusServiceUnavailable, "cannot open the case now", "the workflow engine did not accept the request; retry later")
@@ -161,15 +147,6 @@ func (s *Server) openRequest(c *gin.Context) {
 	c.Header("Location", "/v1/requests/"+id)
 	c.JSON(http.StatusCreated, Opened{ID: id, Reference: wi.Reference, Status: request.Received,
 		Links: map[string]string{"self": "/v1/requests/" + id, "events": "/v1/requests/" + id + "/events"}})
-}
-
-// newReference is the human-facing case number: 60 random bits in
-// Crockford-like base32, grouped for reading aloud on the phone.
-func newReference() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	s := base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding).EncodeToString(b[:])[:12]
-	return "DSR-" + s[:4] + "-" + s[4:8] + "-" + s[8:]
 }
 
 // CaseView is a case as the API shows it: the workflow's live state when the

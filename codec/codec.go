@@ -9,6 +9,7 @@
 package codec
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -65,15 +66,14 @@ func New(keys []Key) (*Codec, error) {
 // Encode seals each payload whole: data and metadata, so not even the
 // encoding of the original leaks.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
-	aead := c.aeads[c.sealWith]
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		plain, err := proto.Marshal(p)
 		if err != nil {
 			return nil, fmt.Errorf("seal payload: %w", err)
 		}
-		nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-		if _, err := rand.Read(nonce); err != nil {
+		sealed, err := c.seal(plain)
+		if err != nil {
 			return nil, fmt.Errorf("seal payload: %w", err)
 		}
 		out[i] = &commonpb.Payload{
@@ -81,9 +81,7 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 				converter.MetadataEncoding: []byte(MetadataEncoding),
 				MetadataKeyID:              []byte(c.sealWith),
 			},
-			// The key ID is bound as additional data: a payload relabelled
-			// with another key's ID fails to open.
-			Data: aead.Seal(nonce, nonce, plain, []byte(c.sealWith)),
+			Data: sealed,
 		}
 	}
 	return out, nil
@@ -98,17 +96,9 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 			continue
 		}
 		id := string(p.GetMetadata()[MetadataKeyID])
-		aead, ok := c.aeads[id]
-		if !ok {
-			return nil, fmt.Errorf("open payload: sealed with key %q, which is not configured (encryption.keys)", id)
-		}
-		data := p.GetData()
-		if len(data) < aead.NonceSize() {
-			return nil, fmt.Errorf("open payload: sealed with key %q: too short", id)
-		}
-		plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], []byte(id))
+		plain, err := c.open(id, p.GetData())
 		if err != nil {
-			return nil, fmt.Errorf("open payload: sealed with key %q: %w", id, err)
+			return nil, fmt.Errorf("open payload: %w", err)
 		}
 		var orig commonpb.Payload
 		if err := proto.Unmarshal(plain, &orig); err != nil {
@@ -117,6 +107,62 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		out[i] = &orig
 	}
 	return out, nil
+}
+
+// Seal seals a blob (an e-mail attachment, say) under the first key. The
+// result names the key, so Open finds it after keys have rotated.
+func (c *Codec) Seal(plain []byte) ([]byte, error) {
+	sealed, err := c.seal(plain)
+	if err != nil {
+		return nil, fmt.Errorf("seal: %w", err)
+	}
+	return append([]byte(blobMagic+c.sealWith+"\n"), sealed...), nil
+}
+
+// Open opens what Seal sealed.
+func (c *Codec) Open(blob []byte) ([]byte, error) {
+	rest, ok := bytes.CutPrefix(blob, []byte(blobMagic))
+	if !ok {
+		return nil, errors.New("open: not a sealed blob")
+	}
+	id, data, ok := bytes.Cut(rest, []byte("\n"))
+	if !ok {
+		return nil, errors.New("open: sealed blob without a key ID")
+	}
+	plain, err := c.open(string(id), data)
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	return plain, nil
+}
+
+const blobMagic = "dsrflow-sealed-v1\n"
+
+// seal encrypts plain under the first key, nonce first. The key ID is bound
+// as additional data: a payload relabelled with another key's ID fails to
+// open.
+func (c *Codec) seal(plain []byte) ([]byte, error) {
+	aead := c.aeads[c.sealWith]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, plain, []byte(c.sealWith)), nil
+}
+
+func (c *Codec) open(id string, data []byte) ([]byte, error) {
+	aead, ok := c.aeads[id]
+	if !ok {
+		return nil, fmt.Errorf("sealed with key %q, which is not configured (encryption.keys)", id)
+	}
+	if len(data) < aead.NonceSize() {
+		return nil, fmt.Errorf("sealed with key %q: too short", id)
+	}
+	plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], []byte(id))
+	if err != nil {
+		return nil, fmt.Errorf("sealed with key %q: %w", id, err)
+	}
+	return plain, nil
 }
 
 // DataConverter is the default converter with payloads sealed by c.

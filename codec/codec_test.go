@@ -154,3 +154,35 @@ func clone(p *commonpb.Payload) *commonpb.Payload {
 	}
 	return &commonpb.Payload{Metadata: md, Data: append([]byte(nil), p.Data...)}
 }
+
+func TestSealedBlobs(t *testing.T) {
+	old := mustNew(t, key("k1", 1))
+	scan := []byte("ID card scan of " + email)
+	sealed, err := old.Seal(scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte(email)) {
+		t.Fatal("sealed blob shows its content")
+	}
+	// After rotation the new key seals and the old blob still opens.
+	rotated := mustNew(t, key("k2", 2), key("k1", 1))
+	if got, err := rotated.Open(sealed); err != nil || !bytes.Equal(got, scan) {
+		t.Fatalf("Open after rotation = %q, %v", got, err)
+	}
+	again, _ := rotated.Seal(scan)
+	if !bytes.Contains(again, []byte("\nk2\n")) {
+		t.Errorf("rotated codec did not seal with k2: %q", again[:30])
+	}
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	for name, blob := range map[string][]byte{"tampered": tampered, "plain": scan,
+		"key gone": again[:0:0], "no key id": []byte("dsrflow-sealed-v1\nk1")} {
+		if _, err := old.Open(blob); err == nil {
+			t.Errorf("%s blob opened", name)
+		}
+	}
+	if _, err := old.Open(again); err == nil || !strings.Contains(err.Error(), "k2") {
+		t.Errorf("blob of an unconfigured key: %v", err)
+	}
+}

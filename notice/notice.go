@@ -35,11 +35,12 @@ const (
 	Reminder           Kind = "reminder"
 	Overdue            Kind = "overdue"
 	DeadlineUnknown    Kind = "deadline_unknown"
+	MessageReceived    Kind = "message_received"
 )
 
 // Kinds lists every kind in a stable order.
 var Kinds = []Kind{Acknowledgement, VerificationCode, Extension, Denial, IdentityUnverified,
-	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown}
+	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown, MessageReceived}
 
 // Data is what a template may use. Dates are preformatted by the caller, who
 // knows the tenant's time zone and the deadline rules.
@@ -75,6 +76,7 @@ var required = map[Kind][]string{
 	Reminder:           {"Type", "DueDate"},
 	Overdue:            {"Type", "DueDate"},
 	DeadlineUnknown:    {"Type", "Problem"},
+	MessageReceived:    {"Type"},
 }
 
 //go:embed templates/*.tmpl templates/sms/*.tmpl
@@ -169,7 +171,7 @@ func validate(kind Kind, d Data) error {
 		case "Type":
 			if d.Type == "" {
 				empty = true
-			} else if !slices.Contains(request.Types, d.Type) {
+			} else if !slices.Contains(request.Types, d.Type) && d.Type != request.Unclassified {
 				return fmt.Errorf("unknown Type %q", d.Type)
 			}
 		case "DenialReason":

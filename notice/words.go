@@ -13,6 +13,7 @@ var typeNames = map[request.Language]map[request.Type]string{
 		request.Objection:           "反对处理",
 		request.ConsentWithdrawal:   "撤回同意",
 		request.Complaint:           "投诉",
+		request.Unclassified:        "个人信息权利",
 	},
 	request.English: {
 		request.Access:              "access",
@@ -24,6 +25,7 @@ var typeNames = map[request.Language]map[request.Type]string{
 		request.Objection:           "objection",
 		request.ConsentWithdrawal:   "consent withdrawal",
 		request.Complaint:           "complaint",
+		request.Unclassified:        "data protection",
 	},
 }
 

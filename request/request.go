@@ -24,6 +24,11 @@ const (
 	Complaint           Type = "complaint"
 )
 
+// Unclassified is the type of a request that came in by e-mail and could
+// not be classified with confidence; staff set its type. It is not in
+// Types: nobody opens a request as unclassified.
+const Unclassified Type = "unclassified"
+
 // Types lists every request type in a stable order.
 var Types = []Type{Access, Correction, Deletion, Portability, AccountCancellation,
 	Restriction, Objection, ConsentWithdrawal, Complaint}

@@ -657,3 +657,33 @@ func TestKeepBooks(t *testing.T) {
 		}
 	})
 }
+
+func TestCaseMessages(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		if err := s.RememberMessage(ctx, "<n1@dpo.example>", "case-1", store.Outbound); err != nil {
+			t.Fatal(err)
+		}
+		// The first case keeps a Message-ID.
+		if err := s.RememberMessage(ctx, "<n1@dpo.example>", "case-2", store.Inbound); err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.MessageCase(ctx, "<unknown@x>", "<n1@dpo.example>")
+		if err != nil || m.CaseID != "case-1" || m.Direction != store.Outbound {
+			t.Fatalf("MessageCase = %+v, %v", m, err)
+		}
+		if _, err := s.MessageCase(ctx, "<unknown@x>"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown message: %v", err)
+		}
+		c := sampleCase("by-ref", 1)
+		if err := s.SaveCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.CaseByReference(ctx, c.Reference); err != nil || got.ID != "by-ref" {
+			t.Errorf("CaseByReference = %v, %v", got, err)
+		}
+		if _, err := s.CaseByReference(ctx, "DSR-NONE"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown reference: %v", err)
+		}
+	})
+}

@@ -25,6 +25,7 @@ const (
 	WithdrawUpdate     = "withdraw"
 	RequestInfoUpdate  = "request_info"
 	InfoReceivedUpdate = "info_received"
+	ClassifyUpdate     = "classify"
 )
 
 // WrongCode is the error type of a verify update whose code did not match;
@@ -60,6 +61,13 @@ type CompleteInput struct {
 	Actor   string `json:"actor,omitempty"`
 }
 
+// ClassifyInput sets the request type: of a request that came in by e-mail
+// unclassified, or one classified wrongly.
+type ClassifyInput struct {
+	Type  request.Type `json:"type"`
+	Actor string       `json:"actor,omitempty"`
+}
+
 // NoteInput carries a free-text note: withdraw, request_info (what is
 // needed), info_received, resend_code.
 type NoteInput struct {
@@ -83,6 +91,8 @@ func (r *run) registerUpdates() error {
 		{WithdrawUpdate, afterIntake(r, r.withdraw), r.validateWithdraw},
 		{RequestInfoUpdate, afterIntake(r, r.requestInfo), r.validateRequestInfo},
 		{InfoReceivedUpdate, afterIntake(r, r.infoReceived), r.validateInfoReceived},
+		{ClassifyUpdate, afterIntake(r, r.classify), r.validateClassify},
+		{MailUpdate, afterIntake(r, r.mail), r.validateMail},
 		{AssignUpdate, afterIntake(r, keepBooks[AssignInput](r)), validateBooks[AssignInput](r)},
 		{NoteUpdate, afterIntake(r, keepBooks[NoteInput](r)), validateBooks[NoteInput](r)},
 		{TagUpdate, afterIntake(r, keepBooks[TagInput](r)), validateBooks[TagInput](r)},
@@ -424,6 +434,9 @@ func (r *run) validateComplete(in CompleteInput) error {
 	if r.st.Status != request.InProgress {
 		return refused("only a case in progress can be completed (it is %s)", r.st.Status)
 	}
+	if r.st.Type == request.Unclassified {
+		return refused("set the request type first (classify): the completion notice says what was done")
+	}
 	if strings.TrimSpace(in.Summary) == "" {
 		return refused("completion needs a summary; it is sent to the requester")
 	}
@@ -521,4 +534,42 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
 	r.changed++
 	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.received:%d", st.sent["info_request"]), "info.received", actorOr(in.Actor), detail))
 	return *r.st, err
+}
+
+// --- classify ---
+
+func (r *run) validateClassify(in ClassifyInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if _, err := request.Parse(string(in.Type), request.Types); err != nil {
+		return refused("type: %v", err)
+	}
+	if in.Type == r.st.Type {
+		return refused("the request is already of type %s", in.Type)
+	}
+	return nil
+}
+
+// classify sets the type. The clock start and deadline follow the policy
+// for the new type, unless an extension already fixed the due date.
+func (r *run) classify(ctx workflow.Context, in ClassifyInput) (State, error) {
+	if err := r.validateClassify(in); err != nil {
+		return *r.st, err
+	}
+	st := r.st
+	from := st.Type
+	st.Type = in.Type
+	st.ClockStart = r.pol.ClockStartFor(in.Type)
+	events := []activities.Event{r.event(ctx, r.nextKey("case.classified"), "case.classified", actorOr(in.Actor),
+		map[string]string{"from": string(from), "to": string(in.Type)})}
+	if !st.Extended {
+		// From scratch: under the new type the clock may not have started.
+		st.Due, st.ClockFrom, st.Reminders = nil, nil, nil
+		if r.plan(ctx) {
+			events = append(events, r.planEvent(ctx))
+		}
+	}
+	r.changed++
+	return *st, r.project(ctx, events...)
 }

@@ -61,7 +61,9 @@ func (r *run) nextKey(kind string) string {
 	return fmt.Sprintf("%s:%d", kind, r.st.sent[kind])
 }
 
-func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData) {
+// notifyRequester sends a notice to the requester; inReplyTo, if given, is
+// the Message-ID of the requester's e-mail it answers.
+func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData, inReplyTo ...string) {
 	if r.st.Requester.Email == "" {
 		// Staff must tell the requester some other way: say so in the trail.
 		if r.phoneOnly {
@@ -71,10 +73,11 @@ func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData) {
 		}
 		return
 	}
-	r.notify(ctx, activities.Notice{
-		Recipient: activities.ToRequester, To: r.st.Requester.Email,
-		Language: r.st.Requester.Language,
-	}, kind, r.nextKey(kind), d)
+	n := activities.Notice{Recipient: activities.ToRequester, To: r.st.Requester.Email, Language: r.st.Requester.Language}
+	if len(inReplyTo) > 0 {
+		n.InReplyTo = inReplyTo[0]
+	}
+	r.notify(ctx, n, kind, r.nextKey(kind), d)
 }
 
 func (r *run) notifyDPO(ctx workflow.Context, kind, key string, d noticeData) {

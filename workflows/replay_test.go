@@ -120,10 +120,12 @@ type scenario struct {
 	// age is how long before now the request was received: a case opened
 	// in the past meets its verification window or deadline at once, so
 	// the timer paths run in seconds.
-	age       time.Duration
-	portal    bool
-	noEmail   bool
-	phone     string
+	age     time.Duration
+	portal  bool
+	noEmail bool
+	phone   string
+	// email: the request came by e-mail, unclassified.
+	email     bool
 	drive     func(t *testing.T, rec *recorder, id string)
 	wantFinal request.Status
 }
@@ -163,6 +165,14 @@ var scenarios = []scenario{
 			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent by post"}, false)
 		}},
 	{name: "verification-window-expired", policy: "cn-15d-ext45", age: 40 * 24 * time.Hour, noEmail: true, wantFinal: request.Denied},
+	{name: "email-classify-complete", policy: "cn-15wd", email: true, wantFinal: request.Completed,
+		drive: func(t *testing.T, rec *recorder, id string) {
+			rec.update(t, id, workflows.MailUpdate, workflows.MailInput{Email: workflows.Email{MessageID: "<reply-1@mail.example.test>"}, FromRequester: true}, false)
+			rec.update(t, id, workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: rec.code(t)}, false)
+			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "done"}, true)
+			rec.update(t, id, workflows.ClassifyUpdate, workflows.ClassifyInput{Type: request.AccountCancellation}, false)
+			rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "account closed"}, false)
+		}},
 	{name: "books-complete", policy: "gdpr", portal: true, wantFinal: request.Completed,
 		drive: func(t *testing.T, rec *recorder, id string) {
 			rec.update(t, id, workflows.AssignUpdate, workflows.AssignInput{Assignee: "wang", Actor: "staff:lead"}, false)
@@ -297,6 +307,11 @@ func TestRecordHistories(t *testing.T) {
 			in.Requester.Phone = sc.phone
 			if sc.portal {
 				in.VerifiedBy = "portal:session-1"
+			}
+			if sc.email {
+				in.Type, in.Channel = request.Unclassified, request.ChannelEmail
+				in.Email = &workflows.Email{MessageID: "<req-1@mail.example.test>", Classification: "unclassified",
+					Attachments: []workflows.Attachment{{Ref: "sha256:ab", Filename: "id.jpg", ContentType: "image/jpeg", Size: 2}}}
 			}
 			run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.WorkflowID(id), TaskQueue: "replay"}, workflows.RequestName, in)
 			if err != nil {

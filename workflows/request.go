@@ -80,6 +80,9 @@ type Input struct {
 	// OpenedBy is the API key that opened the case.
 	OpenedBy string `json:"opened_by,omitempty"`
 	Actor    string `json:"actor,omitempty"`
+	// Email is the e-mail that made the request, for requests by e-mail;
+	// the acknowledgement answers it, so it lands in the requester's thread.
+	Email *Email `json:"email,omitempty"`
 }
 
 // Extension is one granted extension of the deadline.
@@ -251,7 +254,11 @@ func (r *run) run() error {
 	opened := r.event(ctx, "case.opened", "case.opened", actorOr(r.in.Actor), map[string]string{
 		"type": string(st.Type), "channel": string(st.Channel), "policy": st.PolicyID, "tenant": st.Tenant,
 	})
-	if err := r.project(ctx, opened); err != nil {
+	events := []activities.Event{opened}
+	if r.in.Email != nil {
+		events = append(events, r.mailEvent(ctx, *r.in.Email, true))
+	}
+	if err := r.project(ctx, events...); err != nil {
 		return err
 	}
 	if planChanged {
@@ -259,7 +266,11 @@ func (r *run) run() error {
 			return err
 		}
 	}
-	r.notifyRequester(ctx, "acknowledgement", noticeData{})
+	var inReplyTo string
+	if r.in.Email != nil {
+		inReplyTo = r.in.Email.MessageID
+	}
+	r.notifyRequester(ctx, "acknowledgement", noticeData{}, inReplyTo)
 
 	if r.in.VerifiedBy != "" {
 		if err := r.markVerified(ctx, MethodPortal, r.in.VerifiedBy, ""); err != nil {

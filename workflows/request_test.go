@@ -795,3 +795,62 @@ func TestAssignNoteTag(t *testing.T) {
 		t.Errorf("events %v", kinds)
 	}
 }
+
+func TestUnclassifiedEmailRequest(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "cn-15wd", received)
+	h.in.Type, h.in.Channel = request.Unclassified, request.ChannelEmail
+	h.in.Email = &workflows.Email{MessageID: "<mail-1@mail.example>", Classification: "unclassified (0.30)",
+		Attachments: []workflows.Attachment{{Ref: "sha256:00", Filename: "id.jpg", ContentType: "image/jpeg", Size: 4}}}
+	var early, bad, classified, verified, complete *outcome
+	var before workflows.State
+	h.at(received.Add(time.Hour), func() {
+		before = h.state()
+		bad = h.update(workflows.ClassifyUpdate, workflows.ClassifyInput{Type: "nonsense"})
+		h.update(workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodManual, Note: "ID card", Actor: "staff:li"})
+	})
+	var reply, noID *outcome
+	h.at(received.Add(2*time.Hour), func() {
+		early = h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "done"})
+		reply = h.update(workflows.MailUpdate, workflows.MailInput{Email: workflows.Email{MessageID: "<mail-2@mail.example>"}, FromRequester: true})
+		noID = h.update(workflows.MailUpdate, workflows.MailInput{})
+	})
+	h.at(received.Add(3*time.Hour), func() {
+		classified = h.update(workflows.ClassifyUpdate, workflows.ClassifyInput{Type: request.AccountCancellation, Actor: "staff:li"})
+		verified = h.update(workflows.ClassifyUpdate, workflows.ClassifyInput{Type: request.AccountCancellation})
+		complete = h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "account closed"})
+	})
+	h.run()
+	if before.Due == nil || before.Due.Date.String() != "2026-03-23" {
+		t.Errorf("unclassified: due %+v, want 15 working days from receipt, 2026-03-23", before.Due)
+	}
+	if bad.rejected == nil || early.rejected == nil || verified.rejected == nil {
+		t.Errorf("accepted: bad type %v, complete while unclassified %v, same type twice %v", bad.rejected, early.rejected, verified.rejected)
+	}
+	mustNotFail(t, "classify", classified)
+	mustNotFail(t, "mail", reply)
+	if noID.rejected == nil {
+		t.Error("mail without a Message-ID accepted")
+	}
+	mustNotFail(t, "complete", complete)
+	// Account cancellations count from verification (09:00 + 1h on 2 March).
+	if st := classified.state; st.Type != request.AccountCancellation || st.ClockStart != "verification" || st.Due == nil || st.Due.Date.String() != "2026-03-23" {
+		t.Errorf("after classify: type %s clock %s due %+v", st.Type, st.ClockStart, st.Due)
+	}
+	if count(h.events(), "case.classified") != 1 || count(h.events(), "email.received") != 2 {
+		t.Errorf("events %v", h.events())
+	}
+	h.out.mu.Lock()
+	defer h.out.mu.Unlock()
+	i := slices.IndexFunc(h.out.msgs, func(m mail.Message) bool { return strings.Contains(m.Subject, "已收到") })
+	if i < 0 {
+		t.Fatalf("no acknowledgement among %d messages", len(h.out.msgs))
+	}
+	if ack := h.out.msgs[i]; !strings.Contains(ack.Subject, "个人信息权利") || ack.InReplyTo != "<mail-1@mail.example>" {
+		t.Errorf("acknowledgement %q in reply to %q", ack.Subject, ack.InReplyTo)
+	}
+	i = slices.IndexFunc(h.out.msgs, func(m mail.Message) bool { return strings.Contains(m.Subject, "来信") })
+	if i < 0 || h.out.msgs[i].InReplyTo != "<mail-2@mail.example>" {
+		t.Errorf("reply not acknowledged in its thread (message %d)", i)
+	}
+}
