@@ -2,6 +2,7 @@
 package api
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -12,8 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/intake"
 	"github.com/dsrflow/dsrflow/metrics"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/store"
@@ -21,6 +24,10 @@ import (
 
 // maxBody bounds request bodies; a DSR is a few kilobytes.
 const maxBody = 1 << 20
+
+// bodyLimits are the routes that take more than maxBody: an e-mail carries
+// its attachments (ID scans).
+var bodyLimits = map[string]int64{"/v1/intake/email": intake.MaxMessage}
 
 // Server answers the API.
 type Server struct {
@@ -33,6 +40,10 @@ type Server struct {
 	// Metrics, when set, is served at /metrics; Handler adds the request
 	// metrics to it, so build one handler per registry.
 	Metrics *prometheus.Registry
+	// Intake, when set, takes e-mail at POST /v1/intake/email.
+	Intake *intake.Intake
+	// Codec, when set, is served to admins at /v1/codec/{decode,encode}.
+	Codec converter.PayloadCodec
 }
 
 // Handler builds the router.
@@ -97,6 +108,8 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/v1/requests/summary", append(readers, auth.Portal), s.summarizeRequests},
 		{http.MethodGet, "/v1/requests/:id", append(readers, auth.Portal), s.getRequest},
 		{http.MethodGet, "/v1/requests/:id/events", readers, s.requestEvents},
+		{http.MethodPost, "/v1/intake/email", []auth.Role{auth.Admin, auth.Intake}, s.receiveEmail},
+		{http.MethodPost, "/v1/codec/:op", []auth.Role{auth.Admin}, s.codecPayloads},
 	}
 	for _, a := range actions {
 		roles := staff
@@ -136,11 +149,15 @@ func requestLog(m *metrics.HTTP) gin.HandlerFunc {
 }
 
 func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > maxBody {
-		problem(c, http.StatusRequestEntityTooLarge, "request body too large", "")
+	limit, ok := bodyLimits[c.FullPath()]
+	if !ok {
+		limit = maxBody
+	}
+	if c.Request.ContentLength > limit {
+		problem(c, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("at most %d bytes", limit))
 		c.Abort()
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }

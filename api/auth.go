@@ -22,6 +22,16 @@ const principalKey = "dsrflow.principal"
 
 // authenticate admits a request whose bearer key is valid and carries one
 // of roles.
+// Principal is who holds the API key, or an error wrapping
+// store.ErrNotFound for an unknown or revoked key.
+func (s *Server) Principal(ctx context.Context, key string) (auth.Principal, error) {
+	k, err := s.Store.APIKeyByHash(ctx, auth.Hash(strings.TrimSpace(key)))
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: auth.Role(k.Role), Tenants: strings.Split(k.Tenants, ",")}, nil
+}
+
 func (s *Server) authenticate(roles []auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
@@ -31,7 +41,7 @@ func (s *Server) authenticate(roles []auth.Role) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		k, err := s.Store.APIKeyByHash(c.Request.Context(), auth.Hash(strings.TrimSpace(token)))
+		p, err := s.Principal(c.Request.Context(), token)
 		if errors.Is(err, store.ErrNotFound) {
 			c.Header("WWW-Authenticate", `Bearer realm="dsrflow", error="invalid_token"`)
 			problem(c, http.StatusUnauthorized, "unauthenticated", "unknown or revoked API key")
@@ -44,7 +54,6 @@ func (s *Server) authenticate(roles []auth.Role) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		p := auth.Principal{KeyID: k.ID, Name: k.Name, Role: auth.Role(k.Role), Tenants: strings.Split(k.Tenants, ",")}
 		if !slices.Contains(roles, p.Role) {
 			problem(c, http.StatusForbidden, "forbidden", fmt.Sprintf("the %s role may not call %s %s", p.Role, c.Request.Method, c.FullPath()))
 			c.Abort()

@@ -30,6 +30,8 @@ type Config struct {
 	DataDir      string       `mapstructure:"data_dir"`
 	SMTP         SMTP         `mapstructure:"smtp"`
 	SMS          SMS          `mapstructure:"sms"`
+	Intake       Intake       `mapstructure:"intake"`
+	Attachments  Attachments  `mapstructure:"attachments"`
 	Dev          Dev          `mapstructure:"dev"`
 	Encryption   Encryption   `mapstructure:"encryption"`
 	Verification Verification `mapstructure:"verification"`
@@ -81,11 +83,46 @@ type SMS struct {
 	Token      string `mapstructure:"token"`
 }
 
+// Intake is e-mail intake: the DPO mailboxes and the SMTP listener an MTA
+// forwards them to. Tenant and PolicyID describe one mailbox (handy in the
+// environment); Mailboxes, YAML only, adds more.
+type Intake struct {
+	SMTPAddr  string    `mapstructure:"smtp_addr"`
+	Address   string    `mapstructure:"address"`
+	Tenant    string    `mapstructure:"tenant"`
+	PolicyID  string    `mapstructure:"policy_id"`
+	TLSCert   string    `mapstructure:"tls_cert"`
+	TLSKey    string    `mapstructure:"tls_key"`
+	Mailboxes []Mailbox `mapstructure:"mailboxes"`
+}
+
+// Mailbox is one DPO address and the tenant and policy of its requests.
+type Mailbox struct {
+	Address  string `mapstructure:"address"`
+	Tenant   string `mapstructure:"tenant"`
+	PolicyID string `mapstructure:"policy_id"`
+}
+
+// All is every configured mailbox, the one of the plain keys first.
+func (in Intake) All() []Mailbox {
+	var all []Mailbox
+	if in.Tenant != "" {
+		all = append(all, Mailbox{Address: in.Address, Tenant: in.Tenant, PolicyID: in.PolicyID})
+	}
+	return append(all, in.Mailboxes...)
+}
+
+// Attachments is where e-mail attachments are kept, sealed.
+type Attachments struct {
+	Dir string `mapstructure:"dir"`
+}
+
 // Dev holds what only `dsr dev` uses.
 type Dev struct {
 	TemporalPort int    `mapstructure:"temporal_port"`
 	UIPort       int    `mapstructure:"ui_port"`
 	MailboxAddr  string `mapstructure:"mailbox_addr"`
+	IntakeAddr   string `mapstructure:"intake_addr"`
 }
 
 // Encryption holds the keys that seal personal data in Temporal history.
@@ -168,6 +205,15 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("dev.temporal_port", 7233)
 	v.SetDefault("dev.ui_port", 8233)
 	v.SetDefault("dev.mailbox_addr", "127.0.0.1:1025")
+	v.SetDefault("dev.intake_addr", "127.0.0.1:2525")
+	v.SetDefault("intake.smtp_addr", "")
+	v.SetDefault("intake.address", "")
+	v.SetDefault("intake.tenant", "")
+	v.SetDefault("intake.policy_id", "")
+	v.SetDefault("intake.tls_cert", "")
+	v.SetDefault("intake.tls_key", "")
+	v.SetDefault("intake.mailboxes", nil)
+	v.SetDefault("attachments.dir", "")
 	v.SetDefault("encryption.keys", "")
 	v.SetDefault("verification.key", "")
 	// Lists cannot come from the environment; declaring them keeps the keys
@@ -251,6 +297,35 @@ func (c *Config) Validate() error {
 	}
 	if err := checkHostPort(c.Dev.MailboxAddr); err != nil {
 		bad("dev.mailbox_addr", "%v", err)
+	}
+	if err := checkHostPort(c.Dev.IntakeAddr); err != nil {
+		bad("dev.intake_addr", "%v", err)
+	}
+	if c.Intake.SMTPAddr != "" {
+		if err := checkHostPort(c.Intake.SMTPAddr); err != nil {
+			bad("intake.smtp_addr", "%v", err)
+		}
+	}
+	if (c.Intake.TLSCert == "") != (c.Intake.TLSKey == "") {
+		bad("intake.tls_cert", "intake.tls_cert and intake.tls_key go together")
+	}
+	if c.Intake.Tenant == "" && (c.Intake.PolicyID != "" || c.Intake.Address != "") {
+		bad("intake.tenant", "required with intake.policy_id or intake.address")
+	}
+	if c.Intake.Tenant != "" && c.Intake.PolicyID == "" {
+		bad("intake.policy_id", "required with intake.tenant")
+	}
+	if a := c.Intake.Address; a != "" && !strings.Contains(a, "@") {
+		bad("intake.address", "%q is not an e-mail address", a)
+	}
+	for i, mb := range c.Intake.Mailboxes {
+		key := fmt.Sprintf("intake.mailboxes[%d]", i)
+		if mb.Tenant == "" || mb.PolicyID == "" {
+			bad(key, "a mailbox needs a tenant and a policy_id")
+		}
+		if mb.Address != "" && !strings.Contains(mb.Address, "@") {
+			bad(key, "%q is not an e-mail address", mb.Address)
+		}
 	}
 	if _, err := c.Encryption.Parse(); err != nil {
 		bad("encryption.keys", "%v", err)

@@ -63,6 +63,14 @@ func (r *run) mail(ctx workflow.Context, in MailInput) (State, error) {
 // mailEvent records an e-mail; its key is the Message-ID's, so the same
 // message is recorded once.
 func (r *run) mailEvent(ctx workflow.Context, e Email, fromRequester bool) activities.Event {
+	return r.event(ctx, MailEventKey(e), "email.received", "email", MailDetail(e, fromRequester))
+}
+
+// MailEventKey is the audit key of an e-mail's email.received event.
+func MailEventKey(e Email) string { return "email.received:" + e.MessageID }
+
+// MailDetail is the detail of an email.received event.
+func MailDetail(e Email, fromRequester bool) map[string]string {
 	detail := map[string]string{"message_id": e.MessageID, "from_requester": fmt.Sprint(fromRequester),
 		"attachments": fmt.Sprint(len(e.Attachments))}
 	if len(e.Attachments) > 0 {
@@ -73,5 +81,5 @@ func (r *run) mailEvent(ctx workflow.Context, e Email, fromRequester bool) activ
 	if e.Classification != "" {
 		detail["classification"] = e.Classification
 	}
-	return r.event(ctx, "email.received:"+e.MessageID, "email.received", "email", detail)
+	return detail
 }

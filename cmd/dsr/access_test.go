@@ -107,7 +107,7 @@ func walkRoles(t *testing.T, e *devEngine, keys map[string]string) {
 		if rt.Roles == nil {
 			continue
 		}
-		path := strings.ReplaceAll(strings.ReplaceAll(rt.Path, "/v1/policies/:id", "/v1/policies/gdpr"), ":id", nobody)
+		path := strings.NewReplacer("/v1/policies/:id", "/v1/policies/gdpr", ":id", nobody, ":op", "decode").Replace(rt.Path)
 		body := ""
 		if rt.Method == http.MethodPost {
 			body = "{}"

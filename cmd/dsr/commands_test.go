@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/store/storetest"
 )
 
@@ -119,5 +121,48 @@ func TestDeadlineCommand(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// dsr audit verify finds an edited event and a deleted one, and exits 1.
+func TestAuditVerify(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	st, err := store.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"case-a", "case-b"} {
+		for i := range 3 {
+			if _, err := st.AppendEvent(t.Context(), &store.Event{CaseID: c, Key: fmt.Sprint("k", i), Kind: "case.noted",
+				Actor: "staff", Detail: `{"note":"x"}`}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	env := []string{"DSR_DATABASE_URL=" + dbURL}
+	if code, out, stderr := dsr(t, env, "audit", "verify"); code != 0 || out != "every audit trail intact\n" {
+		t.Fatalf("intact: exit %d, %q, %s", code, out, stderr)
+	}
+	if err := st.DB().Exec(`UPDATE audit_events SET detail = '{"note":"y"}' WHERE case_id = 'case-a' AND seq = 2`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().Exec(`DELETE FROM audit_events WHERE case_id = 'case-b' AND seq = 1`).Error; err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := dsr(t, env, "audit", "verify")
+	if code != 1 || !strings.Contains(out, "case case-a broken at seq 2: contents do not match hash") ||
+		!strings.Contains(out, "case case-b broken at seq 1: event missing") || !strings.Contains(stderr, "2 audit trails broken") {
+		t.Errorf("tampered: exit %d, %q, %s", code, out, stderr)
+	}
+	code, out, _ = dsr(t, env, "audit", "verify", "--case", "case-a")
+	if code != 1 || !strings.Contains(out, "seq 2") {
+		t.Errorf("--case case-a: exit %d, %q", code, out)
+	}
+	if code, _, stderr := dsr(t, env, "audit", "check"); code == 0 || !strings.Contains(stderr, "dsr audit verify") {
+		t.Errorf("bad subcommand: exit %d, %s", code, stderr)
 	}
 }

@@ -83,8 +83,12 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		}
 	}()
 	cfg.Temporal.Address = temporalAddr
+	if len(cfg.Intake.All()) == 0 {
+		// Mail to the dev intake opens cases for the example shop.
+		cfg.Intake.Tenant, cfg.Intake.PolicyID = "shop", "gdpr"
+	}
 
-	e, err := openEngine(ctx, cfg, nil)
+	e, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -116,6 +120,10 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if texts != nil {
 		mux.Handle("GET /dev/sms", smsHandler(texts))
 	}
+	intakeAddr, err := e.serveSMTP(ctx, cfg.Dev.IntakeAddr, "dev.intake_addr")
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "dsrflow dev engine is up (data in %s, store %s)\n", cfg.DataDir, e.store.Backend())
 	fmt.Fprintf(out, "  API          http://%s  (GET /readyz, POST /v1/requests)\n", ln.Addr())
 	fmt.Fprintf(out, "  API key      %s  (admin, all tenants; dev only: send Authorization: Bearer <key>)\n", apiKey)
@@ -127,6 +135,7 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if texts != nil {
 		fmt.Fprintf(out, "  Dev SMS      GET http://%s/dev/sms\n", ln.Addr())
 	}
+	fmt.Fprintf(out, "  E-mail in    smtp://%s  (AUTH PLAIN, the API key as password; or POST /v1/intake/email)\n", intakeAddr)
 	fmt.Fprintln(out, "Ctrl-C stops everything.")
 	go purgeIdempotencyKeys(ctx, e.store)
 	return serveHTTP(ctx, ln, mux)
@@ -213,12 +222,14 @@ func mailboxHandler(mb *mail.Mailbox) http.Handler {
 			Subject   string   `json:"subject"`
 			Body      string   `json:"body"`
 			MessageID string   `json:"message_id"`
+			InReplyTo string   `json:"in_reply_to,omitempty"`
 			At        string   `json:"at"`
 		}
 		msgs := mb.Messages()
 		list := make([]message, len(msgs))
 		for i, m := range msgs {
-			list[i] = message{To: m.To, Subject: m.Subject, Body: m.Body, MessageID: m.MessageID, At: m.At.Format("2006-01-02T15:04:05Z07:00")}
+			list[i] = message{To: m.To, Subject: m.Subject, Body: m.Body, MessageID: m.MessageID,
+				InReplyTo: m.Header.Get("In-Reply-To"), At: m.At.Format("2006-01-02T15:04:05Z07:00")}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"messages": list})

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,8 +23,10 @@ import (
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/api"
+	"github.com/dsrflow/dsrflow/blob"
 	"github.com/dsrflow/dsrflow/codec"
 	"github.com/dsrflow/dsrflow/config"
+	"github.com/dsrflow/dsrflow/intake"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/metrics"
 	"github.com/dsrflow/dsrflow/policy"
@@ -39,10 +45,18 @@ type engine struct {
 	policies *policy.Registry
 	// sdkMetrics are what the Temporal client and worker report.
 	sdkMetrics *metrics.Temporal
+	// intake takes e-mail; nil when no mailbox is configured.
+	intake *intake.Intake
+	// sealer seals payloads in Temporal and attachments at rest.
+	sealer *codec.Codec
 }
 
-func openEngine(ctx context.Context, cfg *config.Config, c client.Client) (*engine, error) {
+func openEngine(ctx context.Context, cfg *config.Config) (*engine, error) {
 	policies, err := cfg.Policies.Registry()
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := payloadCodec(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -51,14 +65,67 @@ func openEngine(ctx context.Context, cfg *config.Config, c client.Client) (*engi
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	sdkMetrics := metrics.NewTemporal()
-	if c == nil {
-		c, err = dialTemporal(cfg, sdkMetrics.Handler())
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
+	c, err := dialTemporal(cfg, sealer, sdkMetrics.Handler())
+	if err != nil {
+		st.Close()
+		return nil, err
 	}
-	return &engine{cfg: cfg, store: st, temporal: c, policies: policies, sdkMetrics: sdkMetrics}, nil
+	e := &engine{cfg: cfg, store: st, temporal: c, policies: policies, sdkMetrics: sdkMetrics, sealer: sealer}
+	if e.intake, err = e.newIntake(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// newIntake builds e-mail intake for the configured mailboxes, or nil.
+func (e *engine) newIntake() (*intake.Intake, error) {
+	var mailboxes []intake.Mailbox
+	for i, mb := range e.cfg.Intake.All() {
+		if _, ok := e.policies.Get(mb.PolicyID); !ok {
+			return nil, &config.FieldError{Key: fmt.Sprintf("intake mailbox %d policy_id", i+1),
+				Reason: fmt.Sprintf("unknown policy %q", mb.PolicyID)}
+		}
+		mailboxes = append(mailboxes, intake.Mailbox(mb))
+	}
+	if len(mailboxes) == 0 {
+		return nil, nil
+	}
+	dir := e.cfg.Attachments.Dir
+	if dir == "" {
+		dir = filepath.Join(e.cfg.DataDir, "attachments")
+	}
+	return &intake.Intake{Store: e.store, Temporal: e.temporal, TaskQueue: e.cfg.Temporal.TaskQueue,
+		Blobs: &blob.Dir{Path: dir, Sealer: e.sealer}, Mailboxes: mailboxes}, nil
+}
+
+// serveSMTP runs the e-mail intake listener on addr until ctx ends.
+func (e *engine) serveSMTP(ctx context.Context, addr, key string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("listen on %s (%s): %w", addr, key, err)
+	}
+	srv := &intake.SMTP{Intake: e.intake, Authenticate: e.api().Principal, Domain: domainOf(e.cfg.SMTP.From)}
+	if e.cfg.Intake.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(e.cfg.Intake.TLSCert, e.cfg.Intake.TLSKey)
+		if err != nil {
+			ln.Close()
+			return "", &config.FieldError{Key: "intake.tls_cert", Reason: err.Error()}
+		}
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && ctx.Err() == nil {
+			slog.Error("smtp intake stopped", "error", err)
+		}
+	}()
+	go func() { <-ctx.Done(); srv.Close() }()
+	return ln.Addr().String(), nil
+}
+
+func domainOf(addr string) string {
+	_, domain, _ := strings.Cut(addr, "@")
+	return domain
 }
 
 func (e *engine) Close() {
@@ -71,11 +138,7 @@ func (e *engine) Close() {
 // dialTemporal connects lazily: the API must start, and answer /readyz with
 // 503, while Temporal is still down.
 // Every payload it writes is sealed with the configured encryption keys.
-func dialTemporal(cfg *config.Config, m client.MetricsHandler) (client.Client, error) {
-	sealer, err := payloadCodec(cfg)
-	if err != nil {
-		return nil, err
-	}
+func dialTemporal(cfg *config.Config, sealer *codec.Codec, m client.MetricsHandler) (client.Client, error) {
 	c, err := client.NewLazyClient(client.Options{
 		HostPort:         cfg.Temporal.Address,
 		Namespace:        cfg.Temporal.Namespace,
@@ -126,7 +189,7 @@ func (e *engine) api() *api.Server {
 	reg := e.registry()
 	reg.MustRegister(metrics.NewCases(e.store))
 	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
-		Metrics: reg}
+		Metrics: reg, Intake: e.intake, Codec: e.sealer}
 }
 
 // registry holds the metrics every process serves: the Temporal SDK's and
@@ -169,7 +232,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
 }
 
 func runServe(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
-	e, err := openEngine(ctx, cfg, nil)
+	e, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -179,6 +242,16 @@ func runServe(ctx context.Context, cfg *config.Config, _ []string, out io.Writer
 		return fmt.Errorf("listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
 	}
 	fmt.Fprintf(out, "dsr API on http://%s\n", ln.Addr())
+	if addr := cfg.Intake.SMTPAddr; addr != "" {
+		if e.intake == nil {
+			return &config.FieldError{Key: "intake.smtp_addr", Reason: "set intake.tenant and intake.policy_id (or intake.mailboxes) too"}
+		}
+		at, err := e.serveSMTP(ctx, addr, "intake.smtp_addr")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "e-mail intake on smtp://%s\n", at)
+	}
 	go purgeIdempotencyKeys(ctx, e.store)
 	return serveHTTP(ctx, ln, e.api().Handler())
 }
@@ -187,7 +260,7 @@ func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Write
 	if cfg.SMTP.Host == "" {
 		return &config.FieldError{Key: "smtp.host", Reason: "required for the worker to send notices"}
 	}
-	e, err := openEngine(ctx, cfg, nil)
+	e, err := openEngine(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -240,13 +313,25 @@ func interruptOn(ctx context.Context) <-chan any {
 	return ch
 }
 
-func runMigrate(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {
+func runMigrate(ctx context.Context, cfg *config.Config, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	grant := fs.String("grant", "", "PostgreSQL role the API and worker run as: may append to the audit trail, never change it")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return errors.New("usage: dsr migrate [--grant ROLE]")
+	}
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	fmt.Fprintf(out, "schema up to date (%s)\n", st.Backend())
+	if *grant != "" {
+		if err := st.GrantApp(ctx, *grant); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "granted %s the engine's rights; the audit trail is append-only for it\n", *grant)
+	}
 	return nil
 }
 

@@ -28,8 +28,9 @@ Commands:
   dev        the whole engine in one process on embedded defaults
   serve      the HTTP API
   worker     the Temporal worker
-  migrate    bring the database schema up to date
+  migrate    bring the database schema up to date: dsr migrate [--grant ROLE]
   apikey     manage API keys: dsr apikey create --role ROLE [--tenant T]... | list | revoke ID
+  audit      check the audit trails' hash chains: dsr audit verify [--case ID] (exit 1 on a break)
   deadline   compute a policy's due date: dsr deadline --policy ID --from RFC3339 [--verified RFC3339]
   version    print the version
 
@@ -52,6 +53,7 @@ var commands = map[string]command{
 	"worker":  runWorker,
 	"migrate": runMigrate,
 	"apikey":  runAPIKey,
+	"audit":   runAudit,
 }
 
 func run(args []string, out io.Writer) error {
