@@ -44,6 +44,8 @@ type Server struct {
 	Intake *intake.Intake
 	// Codec, when set, is served to admins at /v1/codec/{decode,encode}.
 	Codec converter.PayloadCodec
+
+	keys keyCache
 }
 
 // Handler builds the router.

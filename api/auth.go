@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -25,11 +27,64 @@ const principalKey = "dsrflow.principal"
 // Principal is who holds the API key, or an error wrapping
 // store.ErrNotFound for an unknown or revoked key.
 func (s *Server) Principal(ctx context.Context, key string) (auth.Principal, error) {
-	k, err := s.Store.APIKeyByHash(ctx, auth.Hash(strings.TrimSpace(key)))
-	if err != nil {
+	hash := auth.Hash(strings.TrimSpace(key))
+	k, err := s.Store.APIKeyByHash(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		s.keys.forget(hash)
 		return auth.Principal{}, err
 	}
-	return auth.Principal{KeyID: k.ID, Name: k.Name, Role: auth.Role(k.Role), Tenants: strings.Split(k.Tenants, ",")}, nil
+	if err != nil {
+		// The store is down: a key seen lately still opens requests, which
+		// need only Temporal.
+		if p, ok := s.keys.get(hash); ok {
+			return p, nil
+		}
+		return auth.Principal{}, err
+	}
+	p := auth.Principal{KeyID: k.ID, Name: k.Name, Role: auth.Role(k.Role), Tenants: strings.Split(k.Tenants, ",")}
+	s.keys.remember(hash, p)
+	return p, nil
+}
+
+// keyCache remembers the holders of API keys, so that a store outage does
+// not shut every caller out: while the store does not answer, a key it
+// confirmed within keyStale is still taken. While it answers, it is asked
+// every time, so a revocation takes effect at once.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]cachedKey
+}
+
+type cachedKey struct {
+	p  auth.Principal
+	at time.Time
+}
+
+const keyStale = time.Hour
+
+func (c *keyCache) get(hash string) (auth.Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.m[hash]
+	if !ok || time.Since(k.at) > keyStale {
+		return auth.Principal{}, false
+	}
+	return k.p, true
+}
+
+func (c *keyCache) remember(hash string, p auth.Principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedKey{}
+	}
+	c.m[hash] = cachedKey{p: p, at: time.Now()}
+}
+
+func (c *keyCache) forget(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, hash)
 }
 
 func (s *Server) authenticate(roles []auth.Role) gin.HandlerFunc {
@@ -104,19 +159,21 @@ func (s *Server) visibleCase(c *gin.Context) (string, bool) {
 	return "", false
 }
 
-// caseOwner finds a case's tenant and opener: in the store, or, for a case
-// opened a moment ago and not projected yet, from its workflow.
+// caseOwner finds a case's tenant and opener: in the store, or from its
+// workflow for a case opened a moment ago and not projected yet, or while
+// the store does not answer.
 func (s *Server) caseOwner(ctx context.Context, id string) (tenant, openedBy string, err error) {
-	row, err := s.Store.Case(ctx, id)
-	if err == nil {
+	row, storeErr := s.Store.Case(ctx, id)
+	if storeErr == nil {
 		return row.Tenant, row.OpenedBy, nil
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return "", "", err
-	}
+	// Not projected yet, or the store is down: the workflow knows.
 	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(id), "", workflows.StateQuery)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
+		if !errors.Is(storeErr, store.ErrNotFound) {
+			return "", "", storeErr
+		}
 		return "", "", store.ErrNotFound
 	}
 	if err != nil {
