@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/dsrflow/dsrflow/blob"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/notice"
 	"github.com/dsrflow/dsrflow/request"
@@ -44,6 +45,8 @@ type Activities struct {
 	DPO  string
 	// CodeKey keys the hashes of one-time codes.
 	CodeKey []byte
+	// Blobs holds e-mail attachments, which retention removes.
+	Blobs blob.Store
 }
 
 // Case is the case row the workflow projects.

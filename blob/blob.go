@@ -22,6 +22,8 @@ type Store interface {
 	Put(ctx context.Context, data []byte) (ref string, err error)
 	// Get returns the data stored under ref.
 	Get(ctx context.Context, ref string) ([]byte, error)
+	// Delete removes the data stored under ref; an unknown ref is no error.
+	Delete(ctx context.Context, ref string) error
 }
 
 // Sealer encrypts blobs at rest; *codec.Codec is one.
@@ -99,6 +101,17 @@ func (d *Dir) Get(_ context.Context, ref string) ([]byte, error) {
 		return nil, fmt.Errorf("get blob %s: content does not match its hash", ref)
 	}
 	return data, nil
+}
+
+// Delete implements Store.
+func (d *Dir) Delete(_ context.Context, ref string) error {
+	if !validRef(ref) {
+		return fmt.Errorf("delete blob %q: not a blob reference", ref)
+	}
+	if err := os.Remove(d.path(ref)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("delete blob %s: %w", ref, err)
+	}
+	return nil
 }
 
 // path spreads blobs over 256 directories so none grows huge.

@@ -55,4 +55,15 @@ func TestDir(t *testing.T) {
 			t.Errorf("Get(%q) = %v, want ErrNotFound", bad, err)
 		}
 	}
+	for range 2 { // deleting twice is no error
+		if err := d.Delete(t.Context(), ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Get(t.Context(), ref); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Get after Delete = %v", err)
+	}
+	if err := d.Delete(t.Context(), "sha256:../x"); err == nil {
+		t.Error("Delete took a path")
+	}
 }

@@ -32,6 +32,7 @@ type Config struct {
 	SMS          SMS          `mapstructure:"sms"`
 	Intake       Intake       `mapstructure:"intake"`
 	Attachments  Attachments  `mapstructure:"attachments"`
+	Retention    Retention    `mapstructure:"retention"`
 	Dev          Dev          `mapstructure:"dev"`
 	Encryption   Encryption   `mapstructure:"encryption"`
 	Verification Verification `mapstructure:"verification"`
@@ -110,6 +111,11 @@ func (in Intake) All() []Mailbox {
 		all = append(all, Mailbox{Address: in.Address, Tenant: in.Tenant, PolicyID: in.PolicyID})
 	}
 	return append(all, in.Mailboxes...)
+}
+
+// Retention is how long closed cases keep their requester's personal data.
+type Retention struct {
+	Years int `mapstructure:"years"`
 }
 
 // Attachments is where e-mail attachments are kept, sealed.
@@ -214,6 +220,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("intake.tls_key", "")
 	v.SetDefault("intake.mailboxes", nil)
 	v.SetDefault("attachments.dir", "")
+	v.SetDefault("retention.years", 3)
 	v.SetDefault("encryption.keys", "")
 	v.SetDefault("verification.key", "")
 	// Lists cannot come from the environment; declaring them keeps the keys
@@ -305,6 +312,9 @@ func (c *Config) Validate() error {
 		if err := checkHostPort(c.Intake.SMTPAddr); err != nil {
 			bad("intake.smtp_addr", "%v", err)
 		}
+	}
+	if c.Retention.Years < 0 || c.Retention.Years > 100 {
+		bad("retention.years", "%d is not 0 (keep forever) to 100", c.Retention.Years)
 	}
 	if (c.Intake.TLSCert == "") != (c.Intake.TLSKey == "") {
 		bad("intake.tls_cert", "intake.tls_cert and intake.tls_key go together")

@@ -55,11 +55,12 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("defaults do not validate: %v", err)
 	}
 	want := config.Config{
-		HTTP:     config.HTTP{Addr: "127.0.0.1:8080"},
-		Temporal: config.Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "dsr"},
-		DataDir:  "./data",
-		SMTP:     config.SMTP{Port: 25, From: "dpo@dsrflow.localhost", TLS: "none"},
-		Dev:      config.Dev{TemporalPort: 7233, UIPort: 8233, MailboxAddr: "127.0.0.1:1025", IntakeAddr: "127.0.0.1:2525"},
+		HTTP:      config.HTTP{Addr: "127.0.0.1:8080"},
+		Temporal:  config.Temporal{Address: "127.0.0.1:7233", Namespace: "default", TaskQueue: "dsr"},
+		DataDir:   "./data",
+		SMTP:      config.SMTP{Port: 25, From: "dpo@dsrflow.localhost", TLS: "none"},
+		Retention: config.Retention{Years: 3},
+		Dev:       config.Dev{TemporalPort: 7233, UIPort: 8233, MailboxAddr: "127.0.0.1:1025", IntakeAddr: "127.0.0.1:2525"},
 	}
 	if c.HTTP != want.HTTP || c.Temporal != want.Temporal || c.Database != want.Database ||
 		c.DataDir != want.DataDir || c.SMTP != want.SMTP || c.Dev != want.Dev ||

@@ -39,6 +39,9 @@ type Case struct {
 	// own rows in order instead of sorting a million.
 	DueAt    *time.Time `gorm:"column:due_at;index:idx_cases_status_due,priority:2;index:idx_cases_tenant_due,priority:2;index:idx_cases_due_id,priority:1;index:idx_cases_type_due,priority:2;index:idx_cases_channel_due,priority:2;index:idx_cases_overdue_due,priority:2;index:idx_cases_assignee_due,priority:2"`
 	ClosedAt *time.Time `gorm:"column:closed_at"`
+	// PersonalDataRemovedAt is when retention removed the requester's
+	// personal data from the closed case.
+	PersonalDataRemovedAt *time.Time `gorm:"column:personal_data_removed_at"`
 	// DueDate is the deadline as a calendar date (YYYY-MM-DD) in the
 	// policy's time zone, which is what notices quote; DueAt is the instant.
 	DueDate string `gorm:"column:due_date;type:text;not null"`
@@ -78,6 +81,7 @@ func (c *Case) normTimes() {
 	c.VerifiedAt = normTimePtr(c.VerifiedAt)
 	c.DueAt = normTimePtr(c.DueAt)
 	c.ClosedAt = normTimePtr(c.ClosedAt)
+	c.PersonalDataRemovedAt = normTimePtr(c.PersonalDataRemovedAt)
 	c.CreatedAt = normTime(c.CreatedAt)
 	c.UpdatedAt = normTime(c.UpdatedAt)
 }

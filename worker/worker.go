@@ -16,6 +16,7 @@ import (
 // the SDK test environment.
 func Register(r sdkworker.Registry, wf *workflows.Workflows, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(wf.Request, workflow.RegisterOptions{Name: workflows.RequestName})
+	r.RegisterWorkflowWithOptions(wf.Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 

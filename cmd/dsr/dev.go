@@ -107,6 +107,9 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	if err := e.scheduleRetention(ctx); err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {

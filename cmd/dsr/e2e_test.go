@@ -354,6 +354,12 @@ func TestDevEndToEnd(t *testing.T) {
 	if r := e.get("/v1/policies"); r.status != 200 || !strings.Contains(r.raw, "cn-15d-ext45") {
 		t.Fatalf("policies: %d %s", r.status, r.raw)
 	}
+	// The retention schedule runs daily with the configured years.
+	temporal, _ := devserver.Find()
+	sched, err := exec.Command(temporal, "schedule", "describe", "--address", e.temporal, "--schedule-id", "dsr-retention", "--output", "json").CombinedOutput()
+	if err != nil || !strings.Contains(string(sched), `"Retention"`) || !strings.Contains(string(sched), "86400s") {
+		t.Errorf("retention schedule: %v\n%s", err, sched)
+	}
 
 	// Bad input is refused with a problem naming the field.
 	r := e.post("/v1/requests", `{"tenant":"shop","type":"acces","policy_id":"cn-15d-ext45","requester":{"email":"a@example.test"}}`)

@@ -91,12 +91,27 @@ func (e *engine) newIntake() (*intake.Intake, error) {
 	if len(mailboxes) == 0 {
 		return nil, nil
 	}
+	return &intake.Intake{Store: e.store, Temporal: e.temporal, TaskQueue: e.cfg.Temporal.TaskQueue,
+		Blobs: e.blobs(), Mailboxes: mailboxes}, nil
+}
+
+// blobs is where attachments are kept.
+func (e *engine) blobs() *blob.Dir {
 	dir := e.cfg.Attachments.Dir
 	if dir == "" {
 		dir = filepath.Join(e.cfg.DataDir, "attachments")
 	}
-	return &intake.Intake{Store: e.store, Temporal: e.temporal, TaskQueue: e.cfg.Temporal.TaskQueue,
-		Blobs: &blob.Dir{Path: dir, Sealer: e.sealer}, Mailboxes: mailboxes}, nil
+	return &blob.Dir{Path: dir, Sealer: e.sealer}
+}
+
+// scheduleRetention keeps the retention schedule as configured.
+func (e *engine) scheduleRetention(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := workflows.ScheduleRetention(ctx, e.temporal, e.cfg.Temporal.TaskQueue, e.cfg.Retention.Years); err != nil {
+		return fmt.Errorf("%w (retention.years)", err)
+	}
+	return nil
 }
 
 // serveSMTP runs the e-mail intake listener on addr until ctx ends.
@@ -181,7 +196,7 @@ func (e *engine) worker(mailer activities.Mailer, texter activities.Texter) (sdk
 		return nil, &config.FieldError{Key: "verification.key", Reason: "required to hash one-time codes (openssl rand -base64 32)"}
 	}
 	acts := &activities.Activities{Store: e.store, Mailer: mailer, Texter: texter, From: e.cfg.SMTP.From,
-		DPO: e.cfg.SMTP.From, CodeKey: codeKey}
+		DPO: e.cfg.SMTP.From, CodeKey: codeKey, Blobs: e.blobs()}
 	return worker.New(e.temporal, e.cfg.Temporal.TaskQueue, &workflows.Workflows{Policies: e.policies}, acts), nil
 }
 
@@ -270,6 +285,9 @@ func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Write
 		return err
 	}
 	fmt.Fprintf(out, "dsr worker on task queue %q at %s\n", cfg.Temporal.TaskQueue, cfg.Temporal.Address)
+	if err := e.scheduleRetention(ctx); err != nil {
+		return err
+	}
 	if addr := cfg.Worker.MetricsAddr; addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
