@@ -72,6 +72,7 @@ func replayer(t *testing.T, wf any) sdkworker.WorkflowReplayer {
 		t.Fatal(err)
 	}
 	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: workflows.RequestName})
+	r.RegisterWorkflowWithOptions((&workflows.Workflows{}).Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
 	return r
 }
 
@@ -293,6 +294,17 @@ func TestRecordHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t.Run("retention", func(t *testing.T) {
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retention-replay", TaskQueue: "replay"},
+			workflows.RetentionName, workflows.RetentionInput{Years: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		writeHistory(t, c, "retention-replay", filepath.Join(historyDir, "retention.json"))
+	})
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
