@@ -76,6 +76,9 @@ func (s *Server) act(a action) gin.HandlerFunc {
 			return
 		}
 		attribute(in, p)
+		if tooLargeForEngine(c, in) {
+			return
+		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
 		defer cancel()
 		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

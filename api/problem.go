@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -69,6 +70,18 @@ func decode(c *gin.Context, v any) bool {
 			FieldError{Field: "body", Reason: "not valid UTF-8"})
 		return false
 	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] != '{' {
+		problem(c, http.StatusBadRequest, "malformed request", "body: must be a JSON object",
+			FieldError{Field: "body", Reason: "must be a JSON object"})
+		return false
+	}
+	if mangledEscapes(body) {
+		// The decoder turns an escaped half of a UTF-16 pair into U+FFFD
+		// without a word, as it would invalid bytes.
+		problem(c, http.StatusBadRequest, "malformed request", "body: an escape is half a UTF-16 surrogate pair",
+			FieldError{Field: "body", Reason: "unpaired UTF-16 surrogate escape"})
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -76,21 +89,73 @@ func decode(c *gin.Context, v any) bool {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
 		switch {
-		case errors.As(err, &typeErr):
+		case errors.As(err, &typeErr) && typeErr.Field != "":
 			field, reason = typeErr.Field, fmt.Sprintf("must be %s, not %s", typeErr.Type, typeErr.Value)
+		case errors.As(err, &typeErr):
+			reason = "must be a JSON object"
 		case errors.As(err, &syntaxErr):
 			reason = fmt.Sprintf("malformed JSON at byte %d", syntaxErr.Offset)
 		case errors.Is(err, io.EOF):
 			reason = "empty body"
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			field, reason = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "unknown field"
+			if field == "" {
+				field, reason = "body", `unknown field ""`
+			}
 		}
 		problem(c, status, "malformed request", field+": "+reason, FieldError{Field: field, Reason: reason})
 		return false
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		problem(c, http.StatusBadRequest, "malformed request", "body: one JSON object expected", FieldError{Field: "body", Reason: "trailing data"})
 		return false
 	}
+	return true
+}
+
+// mangledEscapes reports whether decoding body would put a U+FFFD in a
+// string that the body did not write: the trace of an escaped lone
+// surrogate.
+func mangledEscapes(body []byte) bool {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return false // the strict decode reports it
+	}
+	if bytes.ContainsRune(body, utf8.RuneError) || bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`)) {
+		return false // written on purpose
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case string:
+			return strings.ContainsRune(v, utf8.RuneError)
+		case []any:
+			return slices.ContainsFunc(v, walk)
+		case map[string]any:
+			for k, e := range v {
+				if strings.ContainsRune(k, utf8.RuneError) || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
+}
+
+// maxEncoded bounds what one call hands Temporal: it refuses payloads over
+// 2 MiB, and JSON encoding can make a body of under 1 MiB six times larger
+// (<, > and & become \u003c …).
+const maxEncoded = 1 << 20
+
+// tooLargeForEngine answers 422 when v would be too large once encoded for
+// the workflow engine; a 503 "retry later" would never succeed.
+func tooLargeForEngine(c *gin.Context, v any) bool {
+	b, err := json.Marshal(v)
+	if err == nil && len(b) <= maxEncoded {
+		return false
+	}
+	reason := fmt.Sprintf("%d bytes once encoded for the workflow engine, at most %d: shorten the text fields", len(b), maxEncoded)
+	problem(c, http.StatusUnprocessableEntity, "request too large", reason, FieldError{Field: "body", Reason: reason})
 	return true
 }

@@ -138,6 +138,9 @@ func (s *Server) openRequest(c *gin.Context) {
 		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: actor(p, in.Actor),
 		CodeChannel: in.VerificationChannel, OpenedBy: p.KeyID,
 	}
+	if tooLargeForEngine(c, wi) {
+		return
+	}
 	if err := workflows.Start(c.Request.Context(), s.Temporal, s.TaskQueue, wi); err != nil {
 		// Never answer 201 for a case that does not exist.
 		slog.Error("start request workflow", "case", id, "error", err)
