@@ -44,6 +44,10 @@ type Server struct {
 	Intake *intake.Intake
 	// Codec, when set, is served to admins at /v1/codec/{decode,encode}.
 	Codec converter.PayloadCodec
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For names the client; none by default, so a forged header
+	// cannot buy a client more verification attempts.
+	TrustedProxies []string
 
 	keys keyCache
 }
@@ -52,6 +56,11 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		// Config validation checks them first; refuse to trust what fails.
+		slog.Error("trusted proxies", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(gin.CustomRecovery(func(c *gin.Context, err any) {
 		slog.Error("panic in handler", "path", c.FullPath(), "error", err)
 		problem(c, http.StatusInternalServerError, "internal error", "")

@@ -569,3 +569,21 @@ func TestVerifyAttemptsLimited(t *testing.T) {
 		t.Errorf("statuses across cases: %v", statuses)
 	}
 }
+
+// Guessing from many addresses does not help: a forged X-Forwarded-For
+// does not make a new client (no proxy is trusted unless configured), and
+// the case's own limit holds whoever asks.
+func TestVerifyLimitIgnoresForgedAddresses(t *testing.T) {
+	f := newFixture(t)
+	f.key = f.keys[auth.Portal]
+	var statuses []int
+	for i := range 35 {
+		a := f.doWith(t, map[string]string{"Authorization": "Bearer " + f.key, "Content-Type": "application/json",
+			"X-Forwarded-For": fmt.Sprintf("203.0.113.%d", i), "X-Real-IP": fmt.Sprintf("198.51.100.%d", i)},
+			"POST", fmt.Sprintf("/v1/requests/6f1c2d4e-0000-4000-8000-%012d/verify", i+100), `{"method":"code","code":"123456"}`)
+		statuses = append(statuses, a.status)
+	}
+	if statuses[30] != 429 {
+		t.Errorf("31st attempt from one address behind forged headers: %d (all: %v)", statuses[30], statuses)
+	}
+}

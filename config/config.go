@@ -42,6 +42,8 @@ type Config struct {
 // HTTP is the API listener.
 type HTTP struct {
 	Addr string `mapstructure:"addr"`
+	// TrustedProxies may name the client in X-Forwarded-For.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 // Worker is the standalone worker process (`dsr worker`).
@@ -194,6 +196,7 @@ func Default() *Config {
 
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("http.addr", "127.0.0.1:8080")
+	v.SetDefault("http.trusted_proxies", []string{})
 	v.SetDefault("worker.metrics_addr", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
@@ -257,6 +260,11 @@ func (c *Config) Validate() error {
 	}
 	if err := checkHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "%v", err)
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			bad("http.trusted_proxies", "%q is not an IP address or CIDR", p)
+		}
 	}
 	if c.Worker.MetricsAddr != "" {
 		if err := checkHostPort(c.Worker.MetricsAddr); err != nil {

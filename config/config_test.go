@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func TestLoadDefaults(t *testing.T) {
 		Retention: config.Retention{Years: 3},
 		Dev:       config.Dev{TemporalPort: 7233, UIPort: 8233, MailboxAddr: "127.0.0.1:1025", IntakeAddr: "127.0.0.1:2525"},
 	}
-	if c.HTTP != want.HTTP || c.Temporal != want.Temporal || c.Database != want.Database ||
+	if c.HTTP.Addr != want.HTTP.Addr || len(c.HTTP.TrustedProxies) != 0 || c.Temporal != want.Temporal || c.Database != want.Database ||
 		c.DataDir != want.DataDir || c.SMTP != want.SMTP || c.Dev != want.Dev ||
 		c.Encryption != want.Encryption || c.Verification != want.Verification {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -70,7 +71,7 @@ func TestLoadDefaults(t *testing.T) {
 	if len(c.Policies.Calendars) != 0 || len(c.Policies.Policies) != 0 {
 		t.Errorf("defaults carry calendars or policies: %+v", c.Policies)
 	}
-	if d := config.Default(); d.HTTP != c.HTTP || d.SMTP != c.SMTP || d.Temporal != c.Temporal {
+	if d := config.Default(); d.HTTP.Addr != c.HTTP.Addr || d.SMTP != c.SMTP || d.Temporal != c.Temporal {
 		t.Errorf("Default() = %+v differs from Load(\"\") = %+v", *d, *c)
 	}
 	reg, err := c.Policies.Registry()
@@ -214,6 +215,7 @@ func TestBadValues(t *testing.T) {
 		want string
 	}{
 		{name: "http.addr without port", env: map[string]string{"DSR_HTTP_ADDR": "localhost"}, key: "http.addr", want: "localhost"},
+		{name: "http.trusted_proxies not an address", env: map[string]string{"DSR_HTTP_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, key: "http.trusted_proxies", want: "proxy.local"},
 		{name: "worker.metrics_addr without port", env: map[string]string{"DSR_WORKER_METRICS_ADDR": "localhost"}, key: "worker.metrics_addr", want: "localhost"},
 		{name: "temporal.address without port", yaml: "temporal:\n  address: temporal\n", key: "temporal.address"},
 		{name: "smtp.port 0", env: map[string]string{"DSR_SMTP_PORT": "0"}, key: "smtp.port", want: "0 is not a port"},

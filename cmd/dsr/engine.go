@@ -204,7 +204,7 @@ func (e *engine) api() *api.Server {
 	reg := e.registry()
 	reg.MustRegister(metrics.NewCases(e.store))
 	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
-		Metrics: reg, Intake: e.intake, Codec: e.sealer}
+		Metrics: reg, Intake: e.intake, Codec: e.sealer, TrustedProxies: e.cfg.HTTP.TrustedProxies}
 }
 
 // registry holds the metrics every process serves: the Temporal SDK's and
