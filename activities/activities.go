@@ -230,13 +230,15 @@ func (a *Activities) SendCode(ctx context.Context, in CodeRequest) (string, erro
 	if len(a.CodeKey) == 0 {
 		return "", temporal.NewNonRetryableApplicationError("no verification key configured", "NoCodeKey", nil)
 	}
-	code, err := verification.NewCode()
-	if err != nil {
-		return "", fmt.Errorf("make code for case %s: %w", in.Notice.CaseID, err)
-	}
+	// The code is derived, not drawn: a retry (after a crash between the
+	// send and its record, say) sends the same code under the same
+	// Message-ID, or nothing if the send was recorded.
 	n := in.Notice
-	if attempt := activity.GetInfo(ctx).Attempt; attempt > 1 {
-		n.Key = fmt.Sprintf("%s/%d", n.Key, attempt)
+	code := verification.DeriveCode(a.CodeKey, n.CaseID, n.Key)
+	hash := verification.Hash(a.CodeKey, n.CaseID, code)
+	sent, err := a.alreadySent(ctx, n)
+	if err != nil || sent {
+		return hash, err
 	}
 	n.Data.Code = code
 	n.Data.CodeExpires = in.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
@@ -248,7 +250,7 @@ func (a *Activities) SendCode(ctx context.Context, in CodeRequest) (string, erro
 	if err != nil {
 		return "", err
 	}
-	return verification.Hash(a.CodeKey, n.CaseID, code), nil
+	return hash, nil
 }
 
 func (a *Activities) textCode(ctx context.Context, n Notice) error {

@@ -189,6 +189,19 @@ func TestSendCodeAndCheck(t *testing.T) {
 	if err := v.Get(&ok); err != nil || ok {
 		t.Errorf("code accepted for another case: %v %v", ok, err)
 	}
+
+	// Run again, as after a worker crash: the same code, not sent twice.
+	v, err = env.ExecuteActivity(a.SendCode, activities.CodeRequest{Notice: n, ExpiresAt: time.Now().Add(30 * time.Minute)})
+	var again string
+	if err != nil || v.Get(&again) != nil || again != hash || len(out.msgs) != 1 {
+		t.Errorf("SendCode again: hash %q (want %q), %d messages, %v", again, hash, len(out.msgs), err)
+	}
+	// A resend (the next key) is a new code.
+	n.Key = "verification_code:2"
+	v, _ = env.ExecuteActivity(a.SendCode, activities.CodeRequest{Notice: n, ExpiresAt: time.Now().Add(30 * time.Minute)})
+	if v.Get(&again); again == hash || len(out.msgs) != 2 {
+		t.Errorf("resend: same hash or %d messages", len(out.msgs))
+	}
 }
 
 // Record is idempotent: a retried projection appends its events once, and

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -83,6 +85,7 @@ func (s *Server) act(a action) gin.HandlerFunc {
 		defer cancel()
 		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 			WorkflowID:   workflows.WorkflowID(id),
+			UpdateID:     updateID(c, p),
 			UpdateName:   a.update,
 			Args:         []any{in},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -134,6 +137,18 @@ func (s *Server) keepClosedBooks(c *gin.Context, a action, id string, in any) {
 	default:
 		c.JSON(http.StatusOK, viewFromRow(row))
 	}
+}
+
+// updateID names the update after the request's Idempotency-Key: a retry
+// after a timeout joins the update Temporal may still be running instead
+// of starting a second one. Without a key Temporal picks a fresh ID.
+func updateID(c *gin.Context, p auth.Principal) string {
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(p.KeyID + "\x00" + key + "\x00" + c.Request.URL.Path))
+	return "api-" + hex.EncodeToString(sum[:16])
 }
 
 // actionFailed turns an update's failure into the answer: a refusal by the

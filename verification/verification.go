@@ -33,6 +33,37 @@ func NewCode() (string, error) {
 	return newCode(rand.Reader)
 }
 
+// DeriveCode returns the code for one issue (label, e.g. the notice key
+// "verification_code:2") of a case: uniformly distributed and unguessable
+// without key, like NewCode, but the same every time it is asked. A send
+// retried after a crash then repeats the code the requester may already
+// have, instead of sending a second, different one.
+func DeriveCode(key []byte, caseID, label string) string {
+	code, _ := newCode(&prf{key: key, msg: "dsrflow code v1\x00" + caseID + "\x00" + label})
+	return code
+}
+
+// prf is an endless stream of HMAC-SHA256 blocks over msg and a counter.
+type prf struct {
+	key []byte
+	msg string
+	n   uint64
+	buf []byte
+}
+
+func (p *prf) Read(b []byte) (int, error) {
+	for len(p.buf) < len(b) {
+		m := hmac.New(sha256.New, p.key)
+		m.Write([]byte(p.msg))
+		m.Write(binary.BigEndian.AppendUint64(nil, p.n))
+		p.n++
+		p.buf = m.Sum(p.buf)
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	return n, nil
+}
+
 func newCode(r io.Reader) (string, error) {
 	var b [4]byte
 	for {

@@ -3,6 +3,7 @@ package verification
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -117,5 +118,37 @@ func TestHashBindsCase(t *testing.T) {
 	first := Hash(key, "case-1", "123456")
 	if again := Hash(key, "case-1", "123456"); first != again {
 		t.Fatal("Hash is not deterministic")
+	}
+}
+
+func TestDeriveCode(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	c := DeriveCode(key, "case-1", "verification_code:1")
+	if len(c) != Digits || strings.Trim(c, "0123456789") != "" {
+		t.Fatalf("code %q", c)
+	}
+	if DeriveCode(key, "case-1", "verification_code:1") != c {
+		t.Error("not the same code twice")
+	}
+	for _, other := range []string{DeriveCode(key, "case-2", "verification_code:1"), DeriveCode(key, "case-1", "verification_code:2"),
+		DeriveCode([]byte("another key of thirty-two bytes!"), "case-1", "verification_code:1")} {
+		if other == c {
+			t.Errorf("another case, issue or key gave the same code %s", c)
+		}
+	}
+	// Every digit equally likely in every place, roughly.
+	var counts [Digits][10]int
+	const n = 20000
+	for i := range n {
+		for p, d := range DeriveCode(key, "case", fmt.Sprint(i)) {
+			counts[p][d-'0']++
+		}
+	}
+	for p := range counts {
+		for d, k := range counts[p] {
+			if k < n/10*85/100 || k > n/10*115/100 {
+				t.Errorf("digit %d at place %d: %d of %d", d, p, k, n)
+			}
+		}
 	}
 }
