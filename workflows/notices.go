@@ -18,10 +18,12 @@ var a *activities.Activities
 type noticeData = activities.NoticeData
 
 // recordOptions: the store projection retries until the store answers, so a
-// database outage delays the read model but never loses a case.
+// database outage delays the read model but never loses a case. The timeout
+// is also how long a projection held by a worker that died waits before
+// another worker retries it: a write takes milliseconds, so keep it short.
 func recordOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
@@ -31,10 +33,12 @@ func recordOptions(ctx workflow.Context) workflow.Context {
 }
 
 // noticeOptions: a notice that still fails after about a day of retries is
-// recorded as failed on the case instead of holding it open forever.
+// recorded as failed on the case instead of holding it open forever. The
+// timeout bounds one SMTP submission, and how long a notice held by a dead
+// worker waits for another.
 func noticeOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    5 * time.Second,
 			BackoffCoefficient: 2,

@@ -218,7 +218,7 @@ func (e *engine) registry() *prometheus.Registry {
 
 func smtpSender(cfg *config.Config) *mail.Sender {
 	return mail.NewSender(mail.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username,
-		Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: 30 * time.Second})
+		Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, Timeout: 25 * time.Second}) // within the notice activity's 30 s
 }
 
 func smsGateway(cfg *config.Config) activities.Texter {
