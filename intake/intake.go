@@ -12,7 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
+	netmail "net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -26,7 +26,9 @@ import (
 	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/blob"
 	"github.com/dsrflow/dsrflow/classify"
+	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/mailparse"
+	"github.com/dsrflow/dsrflow/notice"
 	"github.com/dsrflow/dsrflow/request"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/workflows"
@@ -77,6 +79,13 @@ type Intake struct {
 	Blobs     blob.Store
 	Mailboxes []Mailbox
 	Now       func() time.Time
+	// Mailer and From acknowledge what the workflows do not: mail from
+	// others than the requester, and mail to cases whose workflow has
+	// ended. Without a Mailer those go unacknowledged.
+	Mailer interface {
+		Send(ctx context.Context, m mail.Message) error
+	}
+	From string
 }
 
 // caseNamespace makes case IDs from Message-IDs: the same message always
@@ -141,7 +150,7 @@ func (in *Intake) Receive(ctx context.Context, p auth.Principal, raw []byte, rec
 	return out, nil
 }
 
-func (in *Intake) mailbox(recipients []string, to []mail.Address) (Mailbox, error) {
+func (in *Intake) mailbox(recipients []string, to []netmail.Address) (Mailbox, error) {
 	if len(recipients) == 0 {
 		for _, a := range to {
 			recipients = append(recipients, a.Address)
@@ -294,10 +303,55 @@ func (in *Intake) reply(ctx context.Context, c *store.Case, m *mailparse.Message
 	}
 	err := in.update(ctx, c.ID, "mail:"+email.MessageID, workflows.MailUpdate,
 		workflows.MailInput{Email: email, FromRequester: fromRequester, Actor: "email"})
-	if isEnded(err) {
-		return out, in.recordClosed(ctx, c.ID, email, fromRequester)
+	ended := isEnded(err)
+	if ended {
+		err = in.recordClosed(ctx, c.ID, email, fromRequester)
 	}
-	return out, err
+	if err != nil {
+		return Outcome{}, err
+	}
+	if ended || !fromRequester {
+		// The workflow acknowledges its requester's mail; the rest is
+		// acknowledged here, to whoever wrote.
+		if err := in.acknowledge(ctx, c, m, email.MessageID); err != nil {
+			return Outcome{}, err
+		}
+	}
+	return out, nil
+}
+
+// acknowledge answers a message in its thread with the case reference,
+// once: the answer's Message-ID and audit key derive from the message's.
+func (in *Intake) acknowledge(ctx context.Context, c *store.Case, m *mailparse.Message, msgID string) error {
+	if in.Mailer == nil {
+		return nil
+	}
+	key := "message_received:" + updateHash(msgID)
+	if _, err := in.Store.EventByKey(ctx, c.ID, "notice:"+key); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	lang := language(m.Subject + m.Text)
+	subject, body, err := notice.Render(notice.MessageReceived, lang, notice.Data{Reference: c.Reference,
+		Type: request.Type(c.Type), DueDate: c.DueDate, Tenant: c.Tenant})
+	if err != nil {
+		return fmt.Errorf("acknowledge mail to case %s: %w", c.ID, err)
+	}
+	_, domain, _ := strings.Cut(in.From, "@")
+	ack := mail.Message{From: in.From, To: m.From.Address, Subject: subject, Body: body,
+		MessageID: notice.MessageID(c.ID, key, domain), InReplyTo: msgID}
+	if err := in.Mailer.Send(ctx, ack); err != nil {
+		return fmt.Errorf("acknowledge mail to case %s: send failed", c.ID)
+	}
+	if err := in.Store.RememberMessage(ctx, ack.MessageID, c.ID, store.Outbound); err != nil {
+		return err
+	}
+	detail, _ := json.Marshal(map[string]string{"kind": string(notice.MessageReceived), "recipient": "sender",
+		"channel": "email", "message_id": ack.MessageID})
+	_, err = in.Store.AppendEvent(ctx, &store.Event{CaseID: c.ID, Key: "notice:" + key, Kind: "notice.sent",
+		Actor: "email", Detail: string(detail)})
+	return err
 }
 
 var codeRE = regexp.MustCompile(`\b[0-9]{6}\b`)

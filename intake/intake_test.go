@@ -2,7 +2,7 @@ package intake
 
 import (
 	"errors"
-	"net/mail"
+	netmail "net/mail"
 	"testing"
 )
 
@@ -14,7 +14,7 @@ func TestMailbox(t *testing.T) {
 	if mb, err := in.mailbox([]string{"<PRIVACY@bank.example>"}, nil); err != nil || mb.Tenant != "bank" {
 		t.Errorf("envelope recipient: %+v %v", mb, err)
 	}
-	if mb, err := in.mailbox(nil, []mail.Address{{Address: "dpo@shop.example"}}); err != nil || mb.Tenant != "shop" {
+	if mb, err := in.mailbox(nil, []netmail.Address{{Address: "dpo@shop.example"}}); err != nil || mb.Tenant != "shop" {
 		t.Errorf("To header: %+v %v", mb, err)
 	}
 	if _, err := in.mailbox([]string{"someone@else.example"}, nil); !errors.Is(err, ErrNoMailbox) {

@@ -91,8 +91,12 @@ func (e *engine) newIntake() (*intake.Intake, error) {
 	if len(mailboxes) == 0 {
 		return nil, nil
 	}
-	return &intake.Intake{Store: e.store, Temporal: e.temporal, TaskQueue: e.cfg.Temporal.TaskQueue,
-		Blobs: e.blobs(), Mailboxes: mailboxes}, nil
+	in := &intake.Intake{Store: e.store, Temporal: e.temporal, TaskQueue: e.cfg.Temporal.TaskQueue,
+		Blobs: e.blobs(), Mailboxes: mailboxes, From: e.cfg.SMTP.From}
+	if e.cfg.SMTP.Host != "" {
+		in.Mailer = smtpSender(e.cfg)
+	}
+	return in, nil
 }
 
 // blobs is where attachments are kept.

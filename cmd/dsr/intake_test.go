@@ -178,6 +178,20 @@ Content-Transfer-Encoding: base64
 		return m.InReplyTo == "<reply-1@mail.example.test>" && strings.Contains(m.Subject, ref)
 	})
 
+	// Someone else writes about the case, quoting its reference: the
+	// message joins the case and its writer is answered in their thread.
+	other := "From: lawyer@example.test\nTo: dpo@shop.example\nSubject: About " + ref +
+		"\nMessage-ID: <other-1@example.test>\n\nI act for the requester; please copy me.\n"
+	r = e.send(map[string]string{"Authorization": "Bearer " + intakeKey, "Content-Type": "message/rfc822"},
+		"POST", "/v1/intake/email", other)
+	expect(t, "a message from someone else", r, http.StatusOK)
+	if r.body["action"] != "replied" || r.body["case_id"] != id {
+		t.Errorf("message from someone else: %s", r.raw)
+	}
+	e.awaitMail("acknowledgement to the other writer", func(m mailboxMessage) bool {
+		return m.InReplyTo == "<other-1@example.test>" && len(m.To) == 1 && m.To[0] == "lawyer@example.test"
+	})
+
 	// A message that says too little opens an unclassified case for staff.
 	vague := "From: chen@example.test\nTo: dpo@shop.example\nSubject: hello\nMessage-ID: <vague-1@example.test>\n\nPlease call me back about my account.\n"
 	if err := e.sendMail(intakeKey, "chen@example.test", "dpo@shop.example", vague); err != nil {
