@@ -68,6 +68,8 @@ type Options struct {
 	// DBFile keeps history across restarts; empty means in memory.
 	DBFile string
 	Log    io.Writer
+	// UICodecEndpoint is the codec the UI decodes payloads with.
+	UICodecEndpoint string
 }
 
 // Server is a running dev server.
@@ -98,6 +100,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if o.UIPort > 0 {
 		opts.EnableUI = true
 		opts.UIPort = strconv.Itoa(o.UIPort)
+		if o.UICodecEndpoint != "" {
+			opts.ExtraArgs = append(opts.ExtraArgs, "--ui-codec-endpoint", o.UICodecEndpoint)
+		}
 	}
 	s, err := testsuite.StartDevServer(ctx, opts)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/auth"
@@ -69,10 +70,17 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		return fmt.Errorf("open temporal log: %w", err)
 	}
 	defer logFile.Close()
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
+	}
+	defer ln.Close() // on an early return; serving closes it otherwise
+	// The UI in the browser decodes sealed payloads through the API.
+	uiCodec := "http://" + ln.Addr().String() + "/dev/codec"
 	temporalAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Dev.TemporalPort))
 	srv, err := devserver.Start(ctx, devserver.Options{
 		Address: temporalAddr, UIPort: cfg.Dev.UIPort, Namespace: cfg.Temporal.Namespace,
-		DBFile: filepath.Join(cfg.DataDir, "temporal.db"), Log: logFile,
+		DBFile: filepath.Join(cfg.DataDir, "temporal.db"), Log: logFile, UICodecEndpoint: uiCodec,
 	})
 	if err != nil {
 		return err
@@ -111,10 +119,6 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (http.addr): %w", cfg.HTTP.Addr, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/", e.api().Handler())
 	if mailbox != nil {
@@ -123,6 +127,7 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	if texts != nil {
 		mux.Handle("GET /dev/sms", smsHandler(texts))
 	}
+	mux.Handle("/dev/codec/", uiCodecHandler(e.sealer, cfg.Dev.UIPort))
 	intakeAddr, err := e.serveSMTP(ctx, cfg.Dev.IntakeAddr, "dev.intake_addr")
 	if err != nil {
 		return err
@@ -236,5 +241,31 @@ func mailboxHandler(mb *mail.Mailbox) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"messages": list})
+	})
+}
+
+// uiCodecHandler serves the remote codec to the dev Temporal UI, which
+// calls it from the browser: without a key (the UI has none to send), so
+// dev only, like the dev mailbox, and to the UI's origin only.
+func uiCodecHandler(c converter.PayloadCodec, uiPort int) http.Handler {
+	codec := http.StripPrefix("/dev/codec", converter.NewPayloadCodecHTTPHandler(c))
+	origins := map[string]bool{fmt.Sprintf("http://127.0.0.1:%d", uiPort): true, fmt.Sprintf("http://localhost:%d", uiPort): true}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" {
+			if !origins[o] {
+				http.Error(w, "origin not allowed", http.StatusForbidden)
+				return
+			}
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+			w.Header().Set("Access-Control-Allow-Methods", "POST, OPTIONS")
+			w.Header().Set("Vary", "Origin")
+		}
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		codec.ServeHTTP(w, r)
 	})
 }

@@ -108,6 +108,8 @@ type devEngine struct {
 	temporal string
 	// intake is the SMTP address of e-mail intake.
 	intake string
+	// ui is the Temporal UI's base URL.
+	ui string
 	// key is the API key requests carry: the dev admin key, unless a test
 	// switches to another.
 	key   string
@@ -119,7 +121,7 @@ type devEngine struct {
 
 func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 	t.Helper()
-	httpAddr, temporalPort, intakeAddr := freeAddr(t), freePort(t), freeAddr(t)
+	httpAddr, temporalPort, intakeAddr, uiPort := freeAddr(t), freePort(t), freeAddr(t), freePort(t)
 	cmd := exec.Command(binary, "dev")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(),
@@ -127,7 +129,7 @@ func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 		"DSR_HTTP_ADDR="+httpAddr,
 		"DSR_DATABASE_URL="+dbURL,
 		"DSR_DEV_TEMPORAL_PORT="+temporalPort,
-		"DSR_DEV_UI_PORT="+freePort(t),
+		"DSR_DEV_UI_PORT="+uiPort,
 		"DSR_DEV_MAILBOX_ADDR="+freeAddr(t),
 		"DSR_DEV_INTAKE_ADDR="+intakeAddr,
 	)
@@ -137,7 +139,7 @@ func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
 		t.Fatal(err)
 	}
 	e := &devEngine{t: t, cmd: cmd, out: out, base: "http://" + httpAddr, dataDir: dataDir,
-		temporal: "127.0.0.1:" + temporalPort, intake: intakeAddr, done: make(chan error, 1)}
+		temporal: "127.0.0.1:" + temporalPort, intake: intakeAddr, ui: "http://127.0.0.1:" + uiPort, done: make(chan error, 1)}
 	go func() { e.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		// A test that failed midway still stops dsr dev as Ctrl-C would, so
@@ -552,6 +554,45 @@ func assertCodecEndpoint(t *testing.T, e *devEngine, workflowID, personal string
 	r := e.send(map[string]string{"Authorization": "Bearer nope", "Content-Type": "application/json"},
 		"POST", "/v1/codec/decode", `{"payloads":[]}`)
 	expect(t, "codec without a valid key", r, http.StatusUnauthorized)
+
+	// The dev UI is told to decode through /dev/codec, which answers the
+	// UI's origin only.
+	resp, err := http.Get(e.ui + "/api/v1/settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(settings), e.base+"/dev/codec") {
+		t.Errorf("UI settings do not name the dev codec: %s", settings)
+	}
+	plain := `{"payloads":[{"metadata":{"encoding":"` + base64.StdEncoding.EncodeToString([]byte("json/plain")) +
+		`"},"data":"` + base64.StdEncoding.EncodeToString([]byte(`"`+personal+`"`)) + `"}]}`
+	r = e.send(map[string]string{"Authorization": "Bearer " + e.key, "Content-Type": "application/json"}, "POST", "/v1/codec/encode", plain)
+	expect(t, "encode", r, http.StatusOK)
+	decode := func(origin string) (int, string) {
+		req, _ := http.NewRequest("POST", e.base+"/dev/codec/decode", strings.NewReader(r.raw))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var data strings.Builder
+		for _, m := range payloadData.FindAllStringSubmatch(string(b), -1) {
+			d, _ := base64.StdEncoding.DecodeString(m[1])
+			data.Write(d)
+		}
+		return resp.StatusCode, data.String()
+	}
+	if status, got := decode(e.ui); status != 200 || !strings.Contains(got, personal) {
+		t.Errorf("dev codec for the UI: %d %q", status, got)
+	}
+	if status, got := decode("http://evil.example"); status != 403 || strings.Contains(got, personal) {
+		t.Errorf("dev codec for another origin: %d %q", status, got)
+	}
 }
 
 var payloadData = regexp.MustCompile(`"data":\s*"([A-Za-z0-9+/=]+)"`)
