@@ -22,8 +22,6 @@ import (
 
 const principalKey = "dsrflow.principal"
 
-// authenticate admits a request whose bearer key is valid and carries one
-// of roles.
 // Principal is who holds the API key, or an error wrapping
 // store.ErrNotFound for an unknown or revoked key.
 func (s *Server) Principal(ctx context.Context, key string) (auth.Principal, error) {
@@ -87,6 +85,8 @@ func (c *keyCache) forget(hash string) {
 	delete(c.m, hash)
 }
 
+// authenticate admits a request whose bearer key is valid and carries one
+// of roles.
 func (s *Server) authenticate(roles []auth.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
