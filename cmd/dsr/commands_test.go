@@ -16,7 +16,7 @@ import (
 
 // dsr runs the built binary in an empty directory with only the given
 // environment (plus a clean HOME), and returns its exit code and output.
-func dsr(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
+func dsr(t testing.TB, env []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = t.TempDir()

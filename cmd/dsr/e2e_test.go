@@ -64,7 +64,7 @@ func needTemporal(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -74,7 +74,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	_, port, _ := net.SplitHostPort(freeAddr(t))
 	return port
 }
@@ -99,7 +99,7 @@ func (s *syncBuffer) String() string {
 
 // devEngine is a running `dsr dev`.
 type devEngine struct {
-	t       *testing.T
+	t       testing.TB
 	cmd     *exec.Cmd
 	out     *syncBuffer
 	base    string
@@ -119,7 +119,7 @@ type devEngine struct {
 	done     chan error
 }
 
-func startDev(t *testing.T, dataDir, dbURL string) *devEngine {
+func startDev(t testing.TB, dataDir, dbURL string) *devEngine {
 	t.Helper()
 	httpAddr, temporalPort, intakeAddr, uiPort := freeAddr(t), freePort(t), freeAddr(t), freePort(t)
 	cmd := exec.Command(binary, "dev")
@@ -260,7 +260,7 @@ func (e *devEngine) send(headers map[string]string, method, path, body string) r
 }
 
 // devAdminKey is the admin key `dsr dev` made in its data dir.
-func devAdminKey(t *testing.T, dataDir string) string {
+func devAdminKey(t testing.TB, dataDir string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dataDir, "dev-secrets.json"))
 	if err != nil {
@@ -280,7 +280,7 @@ func (e *devEngine) post(path, body string) response {
 }
 func (e *devEngine) get(path string) response { return e.do("GET", path, "", "") }
 
-func expect(t *testing.T, what string, r response, status int) {
+func expect(t testing.TB, what string, r response, status int) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("%s: status %d, want %d: %s", what, r.status, status, r.raw)

@@ -14,14 +14,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -146,7 +143,7 @@ func BenchmarkIntakeLoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	dbURL := storetest.PostgresURL(b)
-	e := startLoadEngine(b, b.TempDir(), dbURL)
+	e := startDev(b, b.TempDir(), dbURL)
 
 	runs := map[*testing.B]*loadResult{}
 	b.Run("step="+cfg.step.String(), func(b *testing.B) {
@@ -179,107 +176,6 @@ func loadFlag[V any](name string) V {
 		}
 	}
 	return v
-}
-
-// loadEngine is a running `dsr dev`, started as startDev does; startDev
-// takes a *testing.T, which a benchmark does not have, so this duplicates
-// the minimum of it for testing.TB.
-type loadEngine struct {
-	base, key, temporal, dbURL string
-}
-
-func loadFreeAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func startLoadEngine(tb testing.TB, dataDir, dbURL string) *loadEngine {
-	tb.Helper()
-	httpAddr, intakeAddr := loadFreeAddr(tb), loadFreeAddr(tb)
-	_, temporalPort, _ := net.SplitHostPort(loadFreeAddr(tb))
-	_, uiPort, _ := net.SplitHostPort(loadFreeAddr(tb))
-	cmd := exec.Command(binary, "dev")
-	cmd.Dir = tb.TempDir()
-	cmd.Env = append(os.Environ(),
-		"DSR_DATA_DIR="+dataDir,
-		"DSR_HTTP_ADDR="+httpAddr,
-		"DSR_DATABASE_URL="+dbURL,
-		"DSR_DEV_TEMPORAL_PORT="+temporalPort,
-		"DSR_DEV_UI_PORT="+uiPort,
-		"DSR_DEV_MAILBOX_ADDR="+loadFreeAddr(tb),
-		"DSR_DEV_INTAKE_ADDR="+intakeAddr,
-	)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	tb.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Signal(syscall.SIGINT)
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-				tb.Errorf("dsr dev ignored SIGINT for 30s; killing it")
-				_ = cmd.Process.Kill()
-				<-done
-			}
-		}
-		for _, p := range temporalProcesses(dataDir) {
-			tb.Errorf("temporal left running, killing it: %s", p)
-			if pid, err := strconv.Atoi(strings.SplitN(p, ":", 2)[0]); err == nil {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-		if tb.Failed() {
-			// Straight to stderr: a benchmark's log keeps only ten lines.
-			fmt.Fprintf(os.Stderr, "--- %s: dsr dev output (last 20000 bytes):\n%s\n", tb.Name(), lastBytes(out.String(), 20000))
-		}
-	})
-	e := &loadEngine{base: "http://" + httpAddr, temporal: "127.0.0.1:" + temporalPort, dbURL: dbURL}
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if resp, err := http.Get(e.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			done <- err
-			tb.Fatalf("dsr dev exited before it was ready: %v\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("dsr dev not ready after 90s\n%s", out.String())
-		}
-	}
-	raw, err := os.ReadFile(filepath.Join(dataDir, "dev-secrets.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var s struct {
-		APIKey string `json:"api_key"`
-	}
-	if err := json.Unmarshal(raw, &s); err != nil || s.APIKey == "" {
-		tb.Fatalf("dev-secrets.json: %v, key %q", err, s.APIKey)
-	}
-	e.key = s.APIKey
-	return e
-}
-
-func lastBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n:]
 }
 
 // loadResult is one load run.
@@ -434,7 +330,7 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[int(q*float64(len(sorted)-1))]
 }
 
-func runIntakeLoad(b *testing.B, e *loadEngine, cfg loadConfig) *loadResult {
+func runIntakeLoad(b *testing.B, e *devEngine, cfg loadConfig) *loadResult {
 	b.Helper()
 	var tag [4]byte
 	_, _ = rand.Read(tag[:])
@@ -541,7 +437,7 @@ func loadEmptyWorkflow(workflow.Context) error { return nil }
 // is due at start + i/rate whatever happened to the ones before, with at
 // most cfg.concurrency in flight; one still waiting for a slot when the step
 // ends is not sent.
-func runStep(hc *http.Client, e *loadEngine, rate float64, cfg loadConfig, email func() string) stepResult {
+func runStep(hc *http.Client, e *devEngine, rate float64, cfg loadConfig, email func() string) stepResult {
 	total := int(rate * cfg.step.Seconds())
 	interval := time.Duration(float64(time.Second) / rate)
 	sem := make(chan struct{}, cfg.concurrency)
@@ -610,7 +506,7 @@ func acquire(sem chan struct{}, end time.Time) bool {
 	}
 }
 
-func openCase(hc *http.Client, e *loadEngine, email string) (status int, id string, err error) {
+func openCase(hc *http.Client, e *devEngine, email string) (status int, id string, err error) {
 	body := `{"tenant":"shop","type":"access","channel":"api","policy_id":"gdpr",` +
 		`"requester":{"name":"Load Test","email":"` + email + `"}}`
 	req, err := http.NewRequest("POST", e.base+"/v1/requests", strings.NewReader(body))
