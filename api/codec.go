@@ -2,8 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -30,14 +28,12 @@ func (s *Server) codecPayloads(c *gin.Context) {
 		problem(c, http.StatusNotFound, "no such route", "the codec answers at /v1/codec/decode and /v1/codec/encode")
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		problem(c, http.StatusRequestEntityTooLarge, "request body too large", "")
+	body, ok := readBody(c)
+	if !ok {
 		return
 	}
 	var in commonpb.Payloads
-	if err != nil || protojson.Unmarshal(body, &in) != nil {
+	if protojson.Unmarshal(body, &in) != nil {
 		problem(c, http.StatusBadRequest, "malformed request", "body: not a JSON Payloads message",
 			FieldError{Field: "payloads", Reason: "not a JSON Payloads message"})
 		return

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -23,14 +22,8 @@ func (s *Server) receiveEmail(c *gin.Context) {
 		problem(c, http.StatusUnsupportedMediaType, "unsupported media type", "send the raw message as message/rfc822")
 		return
 	}
-	raw, err := io.ReadAll(c.Request.Body)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		problem(c, http.StatusRequestEntityTooLarge, "request body too large", "")
-		return
-	case err != nil:
-		problem(c, http.StatusBadRequest, "malformed request", "body: could not be read")
+	raw, ok := readBody(c)
+	if !ok {
 		return
 	}
 	out, err := s.Intake.Receive(c.Request.Context(), principal(c), raw, c.QueryArray("to"))

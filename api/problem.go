@@ -46,6 +46,22 @@ func invalid(c *gin.Context, fields ...FieldError) {
 	problem(c, http.StatusUnprocessableEntity, "invalid request", strings.Join(detail, "; "), fields...)
 }
 
+// readBody reads the request body within the route's size limit, or
+// answers 413 (over the limit) or 400 and reports false.
+func readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		problem(c, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("at most %d bytes", tooBig.Limit))
+		return nil, false
+	case err != nil:
+		problem(c, http.StatusBadRequest, "malformed request", "body: could not be read")
+		return nil, false
+	}
+	return body, true
+}
+
 // decode reads a JSON body strictly: the right content type, one object,
 // no unknown fields. It answers the problem itself and reports false.
 func decode(c *gin.Context, v any) bool {
@@ -54,14 +70,9 @@ func decode(c *gin.Context, v any) bool {
 		problem(c, http.StatusUnsupportedMediaType, "unsupported media type", "send application/json")
 		return false
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	var tooBig *http.MaxBytesError
+	body, ok := readBody(c)
 	switch {
-	case errors.As(err, &tooBig):
-		problem(c, http.StatusRequestEntityTooLarge, "request body too large", fmt.Sprintf("at most %d bytes", tooBig.Limit))
-		return false
-	case err != nil:
-		problem(c, http.StatusBadRequest, "malformed request", "body: could not be read")
+	case !ok:
 		return false
 	case !utf8.Valid(body):
 		// The JSON decoder would quietly turn bad bytes into U+FFFD, and a

@@ -39,9 +39,9 @@ import (
 type Mailbox struct {
 	// Address is the mailbox's e-mail address; empty takes mail for any
 	// address no other mailbox claims.
-	Address  string `mapstructure:"address"`
-	Tenant   string `mapstructure:"tenant"`
-	PolicyID string `mapstructure:"policy_id"`
+	Address  string
+	Tenant   string
+	PolicyID string
 }
 
 // Errors Receive returns. An unreadable message or one for no mailbox of

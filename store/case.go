@@ -140,26 +140,37 @@ func (s *Store) Case(ctx context.Context, id string) (*Case, error) {
 	return &c, nil
 }
 
+// lockCase reads a case within tx and keeps others from changing it until
+// tx ends (on SQLite the single connection already does).
+func (s *Store) lockCase(tx *gorm.DB, id string) (*Case, error) {
+	read := tx.Where("id = ?", id)
+	if s.backend == Postgres {
+		read = read.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var c Case
+	if err := read.Take(&c).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	c.normTimes()
+	return &c, nil
+}
+
 // KeepBooks changes the bookkeeping (assignee, tags, notes) of a case whose
 // workflow has ended. keep gets the case as stored, under a lock, sets its
 // Assignee and Tags and returns the audit event that records the change;
 // the change and its event land together or not at all; an error from keep
-// comes back wrapped and changes nothing. The revision goes up so that no late projection can
-// undo the change.
+// comes back wrapped and changes nothing. The revision goes up so that no
+// late projection can undo the change.
 func (s *Store) KeepBooks(ctx context.Context, caseID string, keep func(c *Case) (*Event, error)) (*Case, error) {
-	var c Case
+	var c *Case
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		read := tx.Where("id = ?", caseID)
-		if s.backend == Postgres {
-			read = read.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := read.Take(&c).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		} else if err != nil {
+		var err error
+		if c, err = s.lockCase(tx, caseID); err != nil {
 			return err
 		}
-		c.normTimes()
-		e, err := keep(&c)
+		e, err := keep(c)
 		if err != nil {
 			return err
 		}
@@ -179,5 +190,5 @@ func (s *Store) KeepBooks(ctx context.Context, caseID string, keep func(c *Case)
 	if err != nil {
 		return nil, fmt.Errorf("keep books of case %s: %w", caseID, err)
 	}
-	return &c, nil
+	return c, nil
 }

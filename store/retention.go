@@ -3,12 +3,10 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // CasesDueForRemoval lists up to limit closed cases, closed before cutoff,
@@ -75,14 +73,8 @@ func (s *Store) AttachmentHeldElsewhere(ctx context.Context, ref, caseID string)
 // denial reason and the audit trail. It is idempotent.
 func (s *Store) RemovePersonalData(ctx context.Context, caseID string, detail string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var c Case
-		read := tx.Where("id = ?", caseID)
-		if s.backend == Postgres {
-			read = read.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := read.Take(&c).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return fmt.Errorf("remove personal data of case %s: %w", caseID, ErrNotFound)
-		} else if err != nil {
+		c, err := s.lockCase(tx, caseID)
+		if err != nil {
 			return fmt.Errorf("remove personal data of case %s: %w", caseID, err)
 		}
 		if c.PersonalDataRemovedAt != nil {
@@ -96,7 +88,7 @@ func (s *Store) RemovePersonalData(ctx context.Context, caseID string, detail st
 			Kind: "case.personal_data_removed", Actor: "retention", Detail: detail, OccurredAt: now}); err != nil {
 			return fmt.Errorf("remove personal data of case %s: %w", caseID, err)
 		}
-		err := tx.Model(&Case{}).Where("id = ?", caseID).Updates(map[string]any{
+		err = tx.Model(&Case{}).Where("id = ?", caseID).Updates(map[string]any{
 			"requester_name": "", "requester_email": "", "requester_phone": "", "requester_account_id": "",
 			"summary": "", "personal_data_removed_at": now, "revision": gorm.Expr("revision + 1"), "updated_at": now}).Error
 		if err != nil {
