@@ -151,6 +151,9 @@ type State struct {
 	OpenedBy        string               `json:"opened_by,omitempty"`
 	Assignee        string               `json:"assignee,omitempty"`
 	Tags            []string             `json:"tags,omitempty"`
+	// Fulfilment is the work on the data systems, for cases the engine
+	// fulfils through connectors.
+	Fulfilment *Fulfilment `json:"fulfilment,omitempty"`
 
 	// resumeTo is the status a case returns to when the requester answers.
 	resumeTo request.Status
