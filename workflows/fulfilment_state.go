@@ -10,13 +10,13 @@ import (
 // connector did, the manual tasks staff owe, the corrections and their
 // decisions, the export and the account's cancellation.
 type Fulfilment struct {
-	Steps        []Step            `json:"steps,omitempty"`
-	Tasks        []Task            `json:"tasks,omitempty"`
-	Corrections  []CorrectionItem  `json:"corrections,omitempty"`
-	Erasures     []ErasureItem     `json:"erasures,omitempty"`
-	Export       *Export           `json:"export,omitempty"`
-	Transfer     *Transfer         `json:"transfer,omitempty"`
-	Cancellation *Cancellation     `json:"cancellation,omitempty"`
+	Steps        []Step           `json:"steps,omitempty"`
+	Tasks        []Task           `json:"tasks,omitempty"`
+	Corrections  []CorrectionItem `json:"corrections,omitempty"`
+	Erasures     []ErasureItem    `json:"erasures,omitempty"`
+	Export       *Export          `json:"export,omitempty"`
+	Transfer     *Transfer        `json:"transfer,omitempty"`
+	Cancellation *Cancellation    `json:"cancellation,omitempty"`
 	// BackupsClearBy is when backup copies of erased data have rotated out;
 	// until then they are restricted from processing.
 	BackupsClearBy *time.Time `json:"backups_clear_by,omitempty"`
