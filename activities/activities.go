@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dsrflow/dsrflow/blob"
+	"github.com/dsrflow/dsrflow/connector"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/notice"
 	"github.com/dsrflow/dsrflow/request"
@@ -47,6 +48,10 @@ type Activities struct {
 	CodeKey []byte
 	// Blobs holds e-mail attachments, which retention removes.
 	Blobs blob.Store
+	// Registry holds the data systems fulfilment reaches.
+	Registry *connector.Registry
+	// Exports keeps access and portability packages; nil without one.
+	Exports *Exports
 }
 
 // Case is the case row the workflow projects.
@@ -87,6 +92,17 @@ func (a *Activities) Record(ctx context.Context, p Projection) error {
 	return nil
 }
 
+// AppendEvents adds events to a case's audit trail without touching the
+// case row: for work that goes on after the case closed.
+func (a *Activities) AppendEvents(ctx context.Context, caseID string, events []Event) error {
+	for _, e := range events {
+		if err := a.appendEvent(ctx, caseID, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (a *Activities) appendEvent(ctx context.Context, caseID string, e Event) error {
 	detail, err := json.Marshal(e.Detail)
 	if err != nil {
@@ -106,6 +122,8 @@ type Recipient string
 const (
 	ToRequester Recipient = "requester"
 	ToDPO       Recipient = "dpo"
+	// ToOwner is the owner of a manual task, at the address in To.
+	ToOwner Recipient = "owner"
 )
 
 // Notice is one message to send. Key is unique within the case: a notice
@@ -170,8 +188,11 @@ func sentKey(n Notice) string { return "notice:" + n.Key }
 
 func (a *Activities) message(n Notice) (mail.Message, error) {
 	to, lang := n.To, n.Language
-	if n.Recipient == ToDPO {
+	switch n.Recipient {
+	case ToDPO:
 		to, lang = a.DPO, request.English
+	case ToOwner:
+		lang = request.English
 	}
 	if to == "" {
 		return mail.Message{}, temporal.NewNonRetryableApplicationError(

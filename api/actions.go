@@ -49,6 +49,12 @@ var actions = []action{
 	{"assign", workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }, false, true},
 	{"note", workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }, false, true},
 	{"tag", workflows.TagUpdate, func() any { return &workflows.TagInput{} }, false, true},
+	{"complete-task", workflows.CompleteTaskUpdate, func() any { return &workflows.TaskInput{} }, false, false},
+	{"decide-corrections", workflows.DecideCorrectionsUpdate, func() any { return &workflows.DecideInput{} }, false, false},
+	{"issue-link", workflows.IssueLinkUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"confirm-cancellation", workflows.ConfirmCancellationUpdate, func() any { return &workflows.NoteInput{} }, true, false},
+	{"revoke-cancellation", workflows.RevokeCancellationUpdate, func() any { return &workflows.NoteInput{} }, true, false},
+	{"recheck", workflows.RecheckUpdate, func() any { return &workflows.NoteInput{} }, false, false},
 }
 
 // attribute puts the caller into the Actor field every action input has.

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/intake"
 	"github.com/dsrflow/dsrflow/metrics"
 	"github.com/dsrflow/dsrflow/policy"
@@ -48,6 +49,12 @@ type Server struct {
 	// X-Forwarded-For names the client; none by default, so a forged header
 	// cannot buy a client more verification attempts.
 	TrustedProxies []string
+	// CallbackSecrets are the secrets of the http connectors, by name, that
+	// authenticate their services' job callbacks.
+	CallbackSecrets map[string][]byte
+	// Exports holds the packages that signed Links let requesters download.
+	Exports export.Store
+	Links   *export.Signer
 
 	keys keyCache
 }
@@ -121,6 +128,8 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/v1/requests/:id/events", readers, s.requestEvents},
 		{http.MethodPost, "/v1/intake/email", []auth.Role{auth.Admin, auth.Intake}, s.receiveEmail},
 		{http.MethodPost, "/v1/codec/:op", []auth.Role{auth.Admin}, s.codecPayloads},
+		{http.MethodGet, "/v1/exports/:id", nil, s.downloadExport},
+		{http.MethodPost, "/v1/connectors/:name/callbacks", nil, s.connectorCallback},
 	}
 	for _, a := range actions {
 		roles := staff

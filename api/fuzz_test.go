@@ -101,18 +101,24 @@ type fuzzAction struct {
 }
 
 var fuzzActions = map[string]fuzzAction{
-	"verify":        {workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }},
-	"resend-code":   {workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }},
-	"extend":        {workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }},
-	"deny":          {workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }},
-	"complete":      {workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }},
-	"withdraw":      {workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }},
-	"request-info":  {workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }},
-	"info-received": {workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }},
-	"classify":      {workflows.ClassifyUpdate, func() any { return &workflows.ClassifyInput{} }},
-	"assign":        {workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }},
-	"note":          {workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }},
-	"tag":           {workflows.TagUpdate, func() any { return &workflows.TagInput{} }},
+	"verify":               {workflows.VerifyUpdate, func() any { return &workflows.VerifyInput{} }},
+	"resend-code":          {workflows.ResendCodeUpdate, func() any { return &workflows.NoteInput{} }},
+	"extend":               {workflows.ExtendUpdate, func() any { return &workflows.ExtendInput{} }},
+	"deny":                 {workflows.DenyUpdate, func() any { return &workflows.DenyInput{} }},
+	"complete":             {workflows.CompleteUpdate, func() any { return &workflows.CompleteInput{} }},
+	"withdraw":             {workflows.WithdrawUpdate, func() any { return &workflows.NoteInput{} }},
+	"request-info":         {workflows.RequestInfoUpdate, func() any { return &workflows.NoteInput{} }},
+	"info-received":        {workflows.InfoReceivedUpdate, func() any { return &workflows.NoteInput{} }},
+	"classify":             {workflows.ClassifyUpdate, func() any { return &workflows.ClassifyInput{} }},
+	"assign":               {workflows.AssignUpdate, func() any { return &workflows.AssignInput{} }},
+	"note":                 {workflows.NoteUpdate, func() any { return &workflows.NoteInput{} }},
+	"tag":                  {workflows.TagUpdate, func() any { return &workflows.TagInput{} }},
+	"complete-task":        {workflows.CompleteTaskUpdate, func() any { return &workflows.TaskInput{} }},
+	"decide-corrections":   {workflows.DecideCorrectionsUpdate, func() any { return &workflows.DecideInput{} }},
+	"issue-link":           {workflows.IssueLinkUpdate, func() any { return &workflows.NoteInput{} }},
+	"confirm-cancellation": {workflows.ConfirmCancellationUpdate, func() any { return &workflows.NoteInput{} }},
+	"revoke-cancellation":  {workflows.RevokeCancellationUpdate, func() any { return &workflows.NoteInput{} }},
+	"recheck":              {workflows.RecheckUpdate, func() any { return &workflows.NoteInput{} }},
 }
 
 type fuzzRouteKind int

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/dsrflow/dsrflow/connector"
 	"github.com/dsrflow/dsrflow/request"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/workflows"
@@ -36,6 +37,13 @@ type OpenRequest struct {
 	// empty means e-mail if the requester gave one, else SMS.
 	VerificationChannel string `json:"verification_channel,omitempty"`
 	Actor               string `json:"actor,omitempty"`
+	// Corrections are what a correction request asks to change, each a
+	// dataset.column of the tenant's connectors and its new value.
+	Corrections []connector.Correction `json:"corrections,omitempty"`
+	// Grounds is why a deletion is asked for.
+	Grounds string `json:"grounds,omitempty"`
+	// Controller names the receiving controller of a direct transfer.
+	Controller string `json:"controller,omitempty"`
 }
 
 // Opened is the answer to a new request.
@@ -109,8 +117,47 @@ func (s *Server) validateOpen(in *OpenRequest) []FieldError {
 	if in.VerifiedBy != "" && in.Channel != string(request.ChannelPortal) {
 		bad("verified_by", "only the portal channel may assert an already verified identity")
 	}
+	typ := request.Type(in.Type)
+	switch {
+	case len(in.Corrections) > 0 && typ != request.Correction:
+		bad("corrections", "only a correction request carries corrections")
+	case len(in.Corrections) > maxCorrections:
+		bad("corrections", "at most %d corrections", maxCorrections)
+	}
+	seen := map[string]bool{}
+	for i, c := range in.Corrections {
+		field := fmt.Sprintf("corrections[%d]", i)
+		if _, _, err := c.Split(); err != nil {
+			bad(field+".field", "%v", err)
+		} else if seen[c.Field] {
+			bad(field+".field", "%q is corrected twice", c.Field)
+		}
+		seen[c.Field] = true
+		if len(c.Value) > maxCorrectionValue {
+			bad(field+".value", "at most %d bytes", maxCorrectionValue)
+		}
+	}
+	if in.Grounds != "" {
+		if typ != request.Deletion && typ != request.AccountCancellation {
+			bad("grounds", "only a deletion or account cancellation has grounds")
+		} else if _, err := request.Parse(in.Grounds, request.DeletionGrounds); err != nil {
+			bad("grounds", "%v", err)
+		}
+	}
+	if in.Controller != "" {
+		if typ != request.Portability {
+			bad("controller", "only a portability request names a receiving controller")
+		} else if len(in.Controller) > 200 {
+			bad("controller", "at most 200 characters")
+		}
+	}
 	return errs
 }
+
+const (
+	maxCorrections     = 50
+	maxCorrectionValue = 2000
+)
 
 func (s *Server) openRequest(c *gin.Context) {
 	var in OpenRequest
@@ -137,6 +184,7 @@ func (s *Server) openRequest(c *gin.Context) {
 		Channel: request.Channel(in.Channel), PolicyID: in.PolicyID, Requester: in.Requester,
 		ReceivedAt: received, Details: in.Details, VerifiedBy: in.VerifiedBy, Actor: actor(p, in.Actor),
 		CodeChannel: in.VerificationChannel, OpenedBy: p.KeyID,
+		Corrections: in.Corrections, Grounds: request.DeletionGround(in.Grounds), Controller: in.Controller,
 	}
 	if tooLargeForEngine(c, wi) {
 		return

@@ -37,6 +37,16 @@ type Config struct {
 	Encryption   Encryption   `mapstructure:"encryption"`
 	Verification Verification `mapstructure:"verification"`
 	Policies     Policies     `mapstructure:",squash"`
+	Connectors   []Connector  `mapstructure:"connectors"`
+	Exports      Exports      `mapstructure:"exports"`
+	Fulfilment   Fulfilment   `mapstructure:"fulfilment"`
+	Portability  Portability  `mapstructure:"portability"`
+}
+
+// Portability names the controllers a portability request may ask the
+// data to be sent to directly.
+type Portability struct {
+	Controllers []Controller `mapstructure:"controllers"`
 }
 
 // HTTP is the API listener.
@@ -131,6 +141,9 @@ type Dev struct {
 	UIPort       int    `mapstructure:"ui_port"`
 	MailboxAddr  string `mapstructure:"mailbox_addr"`
 	IntakeAddr   string `mapstructure:"intake_addr"`
+	// Example loads the example shop (examples/shop) into a SQLite file
+	// and fulfils the dev tenant's requests against it.
+	Example bool `mapstructure:"example"`
 }
 
 // Encryption holds the keys that seal personal data in Temporal history.
@@ -230,6 +243,12 @@ func setDefaults(v *viper.Viper) {
 	// known to viper so a YAML file can set them.
 	v.SetDefault("calendars", nil)
 	v.SetDefault("policies", nil)
+	v.SetDefault("connectors", nil)
+	v.SetDefault("portability.controllers", nil)
+	v.SetDefault("exports.dir", "")
+	v.SetDefault("exports.public_url", "")
+	v.SetDefault("fulfilment.backup_rotation", "720h")
+	v.SetDefault("dev.example", true)
 }
 
 // FieldError is a configuration value that is not acceptable.
@@ -239,14 +258,14 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	if yamlOnly[e.Key] {
+	if yamlOnly[e.Key] || strings.Contains(e.Key, "[") {
 		return fmt.Sprintf("config %s (YAML file only): %s", e.Key, e.Reason)
 	}
 	return fmt.Sprintf("config %s (env DSR_%s): %s", e.Key, envName(e.Key), e.Reason)
 }
 
 // yamlOnly are the keys that hold lists, which the environment cannot set.
-var yamlOnly = map[string]bool{"calendars": true, "policies": true}
+var yamlOnly = map[string]bool{"calendars": true, "policies": true, "connectors": true, "portability.controllers": true}
 
 func envName(key string) string {
 	return strings.ToUpper(strings.NewReplacer(".", "_").Replace(key))
@@ -260,6 +279,9 @@ func (c *Config) Validate() error {
 	}
 	if err := checkHostPort(c.HTTP.Addr); err != nil {
 		bad("http.addr", "%v", err)
+	}
+	if err := c.validateConnectors(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {

@@ -60,11 +60,12 @@ func TestLoadDefaults(t *testing.T) {
 		DataDir:   "./data",
 		SMTP:      config.SMTP{Port: 25, From: "dpo@dsrflow.localhost", TLS: "none"},
 		Retention: config.Retention{Years: 3},
-		Dev:       config.Dev{TemporalPort: 7233, UIPort: 8233, MailboxAddr: "127.0.0.1:1025", IntakeAddr: "127.0.0.1:2525"},
+		Dev:       config.Dev{TemporalPort: 7233, UIPort: 8233, MailboxAddr: "127.0.0.1:1025", IntakeAddr: "127.0.0.1:2525", Example: true},
 	}
 	if c.HTTP.Addr != want.HTTP.Addr || len(c.HTTP.TrustedProxies) != 0 || c.Temporal != want.Temporal || c.Database != want.Database ||
 		c.DataDir != want.DataDir || c.SMTP != want.SMTP || c.Dev != want.Dev ||
-		c.Encryption != want.Encryption || c.Verification != want.Verification {
+		c.Encryption != want.Encryption || c.Verification != want.Verification ||
+		c.Fulfilment.BackupRotation != 30*24*time.Hour || c.Exports != (config.Exports{}) || len(c.Connectors) != 0 {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
 	}
 	if len(c.Policies.Calendars) != 0 || len(c.Policies.Policies) != 0 {

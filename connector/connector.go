@@ -134,3 +134,31 @@ func Holds(es []Erasure) *time.Time {
 	}
 	return last
 }
+
+type requestIDKey struct{}
+
+// WithRequestID carries the operation's idempotency key to the connector:
+// the same on every retry of the operation, so a system that dedupes by it
+// applies a change once.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID is the idempotency key WithRequestID set, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// PermanentError marks a failure that retrying will not cure (a 4xx answer,
+// a configuration error); the workflow hands the work to a person at once.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is, or wraps, a PermanentError.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}

@@ -36,11 +36,19 @@ const (
 	Overdue            Kind = "overdue"
 	DeadlineUnknown    Kind = "deadline_unknown"
 	MessageReceived    Kind = "message_received"
+	// Fulfilment.
+	ExportReady           Kind = "export_ready"
+	TaskAssigned          Kind = "task_assigned"
+	TaskReminder          Kind = "task_reminder"
+	CorrectionsPending    Kind = "corrections_pending"
+	CancellationObstacles Kind = "cancellation_obstacles"
+	CancellationConfirm   Kind = "cancellation_confirm"
 )
 
 // Kinds lists every kind in a stable order.
 var Kinds = []Kind{Acknowledgement, VerificationCode, Extension, Denial, IdentityUnverified,
-	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown, MessageReceived}
+	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown, MessageReceived,
+	ExportReady, TaskAssigned, TaskReminder, CorrectionsPending, CancellationObstacles, CancellationConfirm}
 
 // Data is what a template may use. Dates are preformatted by the caller, who
 // knows the tenant's time zone and the deadline rules.
@@ -59,24 +67,35 @@ type Data struct {
 	Info          string // what the requester still has to provide
 	DaysLeft      int    // reminder: days until due; overdue: negative days past due
 	Tenant        string
-	Problem       string // deadline_unknown: why the deadline cannot be computed
+	Problem       string // deadline_unknown: why the deadline cannot be computed; task: why it is manual
+	Link          string // export_ready: the signed download link
+	LinkExpires   string // the day the link stops working
+	Task          string // task_*: the task's ID
+	Connector     string // task_*: the system
+	Operation     string // task_*: what to do there
 }
 
 // required lists, per kind, the fields a notice would be meaningless or
 // unlawful without. Reference is required for every kind.
 var required = map[Kind][]string{
-	Acknowledgement:    {"Type"}, // no due date yet when the clock starts on verification
-	VerificationCode:   {"Code", "CodeExpires"},
-	Extension:          {"Type", "Reason", "NewDueDate"},
-	Denial:             {"Type", "DenialReason", "Explanation"},
-	IdentityUnverified: {"Type"},
-	InfoRequest:        {"Type", "Info"},
-	Completion:         {"Type", "Summary"},
-	Withdrawn:          {"Type"},
-	Reminder:           {"Type", "DueDate"},
-	Overdue:            {"Type", "DueDate"},
-	DeadlineUnknown:    {"Type", "Problem"},
-	MessageReceived:    {"Type"},
+	Acknowledgement:       {"Type"}, // no due date yet when the clock starts on verification
+	VerificationCode:      {"Code", "CodeExpires"},
+	Extension:             {"Type", "Reason", "NewDueDate"},
+	Denial:                {"Type", "DenialReason", "Explanation"},
+	IdentityUnverified:    {"Type"},
+	InfoRequest:           {"Type", "Info"},
+	Completion:            {"Type", "Summary"},
+	Withdrawn:             {"Type"},
+	Reminder:              {"Type", "DueDate"},
+	Overdue:               {"Type", "DueDate"},
+	DeadlineUnknown:       {"Type", "Problem"},
+	MessageReceived:       {"Type"},
+	ExportReady:           {"Type", "Link", "LinkExpires"},
+	TaskAssigned:          {"Type", "Task", "Connector", "Operation", "Info"},
+	TaskReminder:          {"Type", "Task", "Connector", "Operation", "Info"},
+	CorrectionsPending:    {"Type"},
+	CancellationObstacles: {"Type", "Info"},
+	CancellationConfirm:   {"Type"},
 }
 
 //go:embed templates/*.tmpl templates/sms/*.tmpl
@@ -198,6 +217,16 @@ func validate(kind Kind, d Data) error {
 			empty = strings.TrimSpace(d.Info) == ""
 		case "Problem":
 			empty = strings.TrimSpace(d.Problem) == ""
+		case "Link":
+			empty = strings.TrimSpace(d.Link) == ""
+		case "LinkExpires":
+			empty = strings.TrimSpace(d.LinkExpires) == ""
+		case "Task":
+			empty = strings.TrimSpace(d.Task) == ""
+		case "Connector":
+			empty = strings.TrimSpace(d.Connector) == ""
+		case "Operation":
+			empty = strings.TrimSpace(d.Operation) == ""
 		default:
 			panic("notice: no check for required field " + f)
 		}

@@ -28,6 +28,11 @@ func full() Data {
 		DaysLeft:      3,
 		Tenant:        "Acme",
 		Problem:       "calendar cn: 2027-01-04 is outside the years it covers (2025-2026)",
+		Link:          "https://dsr.example.com/v1/exports/c1?expires=1&sig=x",
+		LinkExpires:   "2025-06-08",
+		Task:          "task-1",
+		Connector:     "billing",
+		Operation:     "erase",
 	}
 }
 

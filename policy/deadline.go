@@ -98,6 +98,19 @@ func (p *Policy) VerificationDeadline(received time.Time) (Deadline, error) {
 	return p.deadlineAfter(p.day(received), p.VerificationWindow, "verification deadline")
 }
 
+// CoolingOffEnd returns when the cooling-off period of an account
+// cancellation confirmed at confirmed ends, or nil when the policy has none.
+func (p *Policy) CoolingOffEnd(confirmed time.Time) (*Deadline, error) {
+	if p.CoolingOff.IsZero() {
+		return nil, nil
+	}
+	d, err := p.deadlineAfter(p.day(confirmed), p.CoolingOff, "end of the cooling-off period")
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
 // Extend returns the deadline after extending current by `by`, given how
 // many extensions the case has had. The new period counts from current's
 // date, which is not counted again.

@@ -47,6 +47,9 @@ type Policy struct {
 	// VerificationWindow is how long identity verification may take before
 	// the case is denied as identity_unverified.
 	VerificationWindow Period `json:"verification_window"`
+	// CoolingOff is how long a requester who confirmed an account
+	// cancellation may still revoke it; zero means none.
+	CoolingOff Period `json:"cooling_off,omitzero"`
 	// Reminders are periods before the due date at which to remind staff.
 	Reminders  []Period           `json:"reminders,omitempty"`
 	CalendarID string             `json:"calendar"`
@@ -72,6 +75,7 @@ type Spec struct {
 	Acknowledge        string   `yaml:"acknowledge" mapstructure:"acknowledge" json:"acknowledge,omitempty"`
 	StopTheClock       bool     `yaml:"stop_the_clock" mapstructure:"stop_the_clock" json:"stop_the_clock,omitempty"`
 	VerificationWindow string   `yaml:"verification_window" mapstructure:"verification_window" json:"verification_window"`
+	CoolingOff         string   `yaml:"cooling_off" mapstructure:"cooling_off" json:"cooling_off,omitempty"`
 	Reminders          []string `yaml:"reminders" mapstructure:"reminders" json:"reminders,omitempty"`
 	Calendar           string   `yaml:"calendar" mapstructure:"calendar" json:"calendar"`
 	// TimeZone defaults to the calendar's.
@@ -153,6 +157,11 @@ func New(s Spec, calendars map[string]*calendar.Calendar) (*Policy, error) {
 	}
 	if p.VerificationWindow, err = ParsePeriod(s.VerificationWindow); err != nil {
 		return fail("verification_window", err)
+	}
+	if s.CoolingOff != "" {
+		if p.CoolingOff, err = ParsePeriod(s.CoolingOff); err != nil {
+			return fail("cooling_off", err)
+		}
 	}
 	for i, r := range s.Reminders {
 		period, err := ParsePeriod(r)

@@ -111,6 +111,22 @@ const (
 	OtherLegalGround    DenialReason = "other_legal_ground"
 )
 
+// DeletionGround is why a subject asks for deletion (000 6.3, 004 五.2).
+type DeletionGround string
+
+const (
+	UnlawfulProcessing DeletionGround = "unlawful_processing"
+	NoConsent          DeletionGround = "no_consent"
+	BreachOfAgreement  DeletionGround = "breach_of_agreement"
+	NoLongerUsed       DeletionGround = "no_longer_using_service"
+	ServiceEnded       DeletionGround = "service_ended"
+	OtherGround        DeletionGround = "other"
+)
+
+// DeletionGrounds lists the grounds in a stable order.
+var DeletionGrounds = []DeletionGround{UnlawfulProcessing, NoConsent, BreachOfAgreement,
+	NoLongerUsed, ServiceEnded, OtherGround}
+
 // DenialReasons lists the catalogue in a stable order.
 var DenialReasons = []DenialReason{NotEntitled, IdentityUnverified, UnfoundedOrRepeated,
 	OutOfScope, DisputeHarm, StatisticsOnly, NationalSecurity, PublicInterest,

@@ -17,6 +17,7 @@ import (
 func Register(r sdkworker.Registry, wf *workflows.Workflows, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(wf.Request, workflow.RegisterOptions{Name: workflows.RequestName})
 	r.RegisterWorkflowWithOptions(wf.Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
+	r.RegisterWorkflowWithOptions(wf.Erasure, workflow.RegisterOptions{Name: workflows.ErasureName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 

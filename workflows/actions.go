@@ -96,6 +96,12 @@ func (r *run) registerUpdates() error {
 		{AssignUpdate, afterIntake(r, keepBooks[AssignInput](r)), validateBooks[AssignInput](r)},
 		{NoteUpdate, afterIntake(r, keepBooks[NoteInput](r)), validateBooks[NoteInput](r)},
 		{TagUpdate, afterIntake(r, keepBooks[TagInput](r)), validateBooks[TagInput](r)},
+		{CompleteTaskUpdate, afterIntake(r, r.completeTask), r.validateCompleteTask},
+		{DecideCorrectionsUpdate, afterIntake(r, r.decide), r.validateDecide},
+		{IssueLinkUpdate, afterIntake(r, r.reissueLink), r.validateIssueLink},
+		{ConfirmCancellationUpdate, afterIntake(r, r.confirmCancellation), r.validateConfirm},
+		{RevokeCancellationUpdate, afterIntake(r, r.revokeCancellation), r.validateRevoke},
+		{RecheckUpdate, afterIntake(r, r.recheck), r.validateRecheck},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,
@@ -126,6 +132,18 @@ func refused(format string, args ...any) error {
 func (r *run) open() error {
 	if r.st.Status.Closed() {
 		return refused("the case is %s", r.st.Status)
+	}
+	return nil
+}
+
+// openUnchanged refuses to close a case whose data systems are being
+// changed: it would misreport what happened to the data.
+func (r *run) openUnchanged() error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if r.f.applying {
+		return refused("the data systems are being changed; the case completes when that is done")
 	}
 	return nil
 }
@@ -400,7 +418,7 @@ func (r *run) moveDue(ctx workflow.Context, due policy.Deadline) {
 // --- deny, complete, withdraw ---
 
 func (r *run) validateDeny(in DenyInput) error {
-	if err := r.open(); err != nil {
+	if err := r.openUnchanged(); err != nil {
 		return err
 	}
 	if _, err := request.Parse(string(in.Reason), request.DenialReasons); err != nil {
@@ -440,6 +458,9 @@ func (r *run) validateComplete(in CompleteInput) error {
 	if strings.TrimSpace(in.Summary) == "" {
 		return refused("completion needs a summary; it is sent to the requester")
 	}
+	if r.st.Fulfilment != nil {
+		return refused("the engine is fulfilling the request through the data systems and completes the case itself when done")
+	}
 	return nil
 }
 
@@ -457,7 +478,7 @@ func (r *run) complete(ctx workflow.Context, in CompleteInput) (State, error) {
 	return *r.st, err
 }
 
-func (r *run) validateWithdraw(in NoteInput) error { return r.open() }
+func (r *run) validateWithdraw(in NoteInput) error { return r.openUnchanged() }
 
 func (r *run) withdraw(ctx workflow.Context, in NoteInput) (State, error) {
 	if err := r.validateWithdraw(in); err != nil {

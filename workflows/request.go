@@ -15,6 +15,7 @@ import (
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/calendar"
+	"github.com/dsrflow/dsrflow/connector"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
 )
@@ -83,6 +84,13 @@ type Input struct {
 	// Email is the e-mail that made the request, for requests by e-mail;
 	// the acknowledgement answers it, so it lands in the requester's thread.
 	Email *Email `json:"email,omitempty"`
+	// Corrections are what a correction request asks to change.
+	Corrections []connector.Correction `json:"corrections,omitempty"`
+	// Grounds is why a deletion is asked for (request.DeletionGrounds).
+	Grounds request.DeletionGround `json:"grounds,omitempty"`
+	// Controller names the receiving controller a portability request asks
+	// to transfer the data to directly.
+	Controller string `json:"controller,omitempty"`
 }
 
 // Extension is one granted extension of the deadline.
@@ -172,6 +180,9 @@ type Result struct {
 // a calendar or policy never changes the history of a running case.
 type Workflows struct {
 	Policies *policy.Registry
+	// BackupRotation is how long backups keep erased data before they
+	// roll off; a completed erasure records the date.
+	BackupRotation time.Duration
 }
 
 // Request runs one data-subject request to its close.
@@ -211,6 +222,10 @@ type run struct {
 	// intakeDone is set once the case is recorded, acknowledged and its
 	// verification begun; actions wait for it.
 	intakeDone bool
+	// fulfils: verified cases are fulfilled through the tenant's connectors
+	// (cases started before: staff complete them by hand).
+	fulfils bool
+	f       fulfilment
 }
 
 func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
@@ -233,6 +248,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 	// started after it; the calls keep the order the markers were recorded in.
 	r.phoneOnly = workflow.GetVersion(ctx, "phone-only-requesters", workflow.DefaultVersion, 1) == 1
 	r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
+	r.fulfils = workflow.GetVersion(ctx, "fulfilment", workflow.DefaultVersion, 1) == 1
 	// Validators see the status the intake leads to, so that an action sent
 	// right after opening (even before this first task) is judged by it; its
 	// handler then waits for the intake.
@@ -293,6 +309,7 @@ func (r *run) run() error {
 	r.intakeDone = true
 
 	for !st.Status.Closed() {
+		r.startFulfilment(ctx)
 		at, fire := r.nextTimer()
 		seen := r.changed
 		var fired bool

@@ -91,6 +91,11 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 		}
 	}()
 	cfg.Temporal.Address = temporalAddr
+	if cfg.Dev.Example {
+		if err := addExampleShop(ctx, cfg); err != nil {
+			return err
+		}
+	}
 	if len(cfg.Intake.All()) == 0 {
 		// Mail to the dev intake opens cases for the example shop.
 		cfg.Intake.Tenant, cfg.Intake.PolicyID = "shop", "gdpr"
@@ -120,7 +125,11 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/", e.api().Handler())
+	h, err := e.handler()
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", h)
 	if mailbox != nil {
 		mux.Handle("GET /dev/mailbox", mailboxHandler(mailbox))
 	}
@@ -135,6 +144,7 @@ func runDev(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) 
 	fmt.Fprintf(out, "dsrflow dev engine is up (data in %s, store %s)\n", cfg.DataDir, e.store.Backend())
 	fmt.Fprintf(out, "  API          http://%s  (GET /readyz, POST /v1/requests)\n", ln.Addr())
 	fmt.Fprintf(out, "  API key      %s  (admin, all tenants; dev only: send Authorization: Bearer <key>)\n", apiKey)
+	fmt.Fprintf(out, "  Console      http://%s/console/  (sign in with the API key)\n", ln.Addr())
 	fmt.Fprintf(out, "  Temporal UI  http://127.0.0.1:%d\n", cfg.Dev.UIPort)
 	fmt.Fprintf(out, "  Temporal     %s\n", temporalAddr)
 	if mailbox != nil {

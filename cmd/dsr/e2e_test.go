@@ -119,7 +119,10 @@ type devEngine struct {
 	done     chan error
 }
 
-func startDev(t testing.TB, dataDir, dbURL string) *devEngine {
+// startDev starts `dsr dev`. The example shop is off unless env (KEY=value
+// settings, applied last) switches it on: the other tests complete their
+// cases by hand.
+func startDev(t testing.TB, dataDir, dbURL string, env ...string) *devEngine {
 	t.Helper()
 	httpAddr, temporalPort, intakeAddr, uiPort := freeAddr(t), freePort(t), freeAddr(t), freePort(t)
 	cmd := exec.Command(binary, "dev")
@@ -132,7 +135,9 @@ func startDev(t testing.TB, dataDir, dbURL string) *devEngine {
 		"DSR_DEV_UI_PORT="+uiPort,
 		"DSR_DEV_MAILBOX_ADDR="+freeAddr(t),
 		"DSR_DEV_INTAKE_ADDR="+intakeAddr,
+		"DSR_DEV_EXAMPLE=false",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {

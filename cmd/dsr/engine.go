@@ -26,6 +26,8 @@ import (
 	"github.com/dsrflow/dsrflow/blob"
 	"github.com/dsrflow/dsrflow/codec"
 	"github.com/dsrflow/dsrflow/config"
+	"github.com/dsrflow/dsrflow/console"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/intake"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/metrics"
@@ -49,6 +51,8 @@ type engine struct {
 	intake *intake.Intake
 	// sealer seals payloads in Temporal and attachments at rest.
 	sealer *codec.Codec
+	// closeConnectors closes the data systems a worker opened.
+	closeConnectors io.Closer
 }
 
 func openEngine(ctx context.Context, cfg *config.Config) (*engine, error) {
@@ -148,6 +152,9 @@ func domainOf(addr string) string {
 }
 
 func (e *engine) Close() {
+	if e.closeConnectors != nil {
+		e.closeConnectors.Close()
+	}
 	e.temporal.Close()
 	if err := e.store.Close(); err != nil {
 		slog.Warn("close store", "error", err)
@@ -199,16 +206,58 @@ func (e *engine) worker(mailer activities.Mailer, texter activities.Texter) (sdk
 	if codeKey == nil {
 		return nil, &config.FieldError{Key: "verification.key", Reason: "required to hash one-time codes (openssl rand -base64 32)"}
 	}
+	reg, closer, err := e.connectors()
+	if err != nil {
+		return nil, err
+	}
+	e.closeConnectors = closer
+	exports, err := e.exports()
+	if err != nil {
+		return nil, err
+	}
 	acts := &activities.Activities{Store: e.store, Mailer: mailer, Texter: texter, From: e.cfg.SMTP.From,
-		DPO: e.cfg.SMTP.From, CodeKey: codeKey, Blobs: e.blobs()}
-	return worker.New(e.temporal, e.cfg.Temporal.TaskQueue, &workflows.Workflows{Policies: e.policies}, acts), nil
+		DPO: e.cfg.SMTP.From, CodeKey: codeKey, Blobs: e.blobs(), Registry: reg, Exports: exports}
+	wf := &workflows.Workflows{Policies: e.policies, BackupRotation: e.cfg.Fulfilment.BackupRotation}
+	return worker.New(e.temporal, e.cfg.Temporal.TaskQueue, wf, acts), nil
 }
 
 func (e *engine) api() *api.Server {
 	reg := e.registry()
 	reg.MustRegister(metrics.NewCases(e.store))
-	return &api.Server{Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
-		Metrics: reg, Intake: e.intake, Codec: e.sealer, TrustedProxies: e.cfg.HTTP.TrustedProxies}
+	var exports export.Store
+	var links *export.Signer
+	if x, err := e.exports(); err == nil {
+		exports, links = x.Store, x.Links
+	} else {
+		slog.Warn("export downloads are off", "error", err)
+	}
+	return &api.Server{Exports: exports, Links: links, Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
+		Metrics: reg, Intake: e.intake, Codec: e.sealer, TrustedProxies: e.cfg.HTTP.TrustedProxies,
+		CallbackSecrets: e.callbackSecrets()}
+}
+
+// handler is the API with the DPO web console on top of it at /console/.
+// The console calls this same API handler in process, so the API's roles
+// and validators judge every click. Its sessions are sealed with a key
+// derived from the first payload key: they survive restarts and hold on
+// every replica.
+func (e *engine) handler() (http.Handler, error) {
+	s := e.api()
+	h := s.Handler()
+	keys, err := e.cfg.Encryption.Parse()
+	if err != nil || len(keys) == 0 {
+		return nil, &config.FieldError{Key: "encryption.keys", Reason: "required to seal console sessions"}
+	}
+	con, err := console.New(h, console.Options{Authenticate: s.Principal, Routes: s.Routes(),
+		Policies: e.policies, Secret: keys[0].Bytes})
+	if err != nil {
+		return nil, fmt.Errorf("web console: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/console/", con)
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusSeeOther))
+	mux.Handle("/", h)
+	return mux, nil
 }
 
 // registry holds the metrics every process serves: the Temporal SDK's and
@@ -272,7 +321,11 @@ func runServe(ctx context.Context, cfg *config.Config, _ []string, out io.Writer
 		fmt.Fprintf(out, "e-mail intake on smtp://%s\n", at)
 	}
 	go purgeIdempotencyKeys(ctx, e.store)
-	return serveHTTP(ctx, ln, e.api().Handler())
+	h, err := e.handler()
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, ln, h)
 }
 
 func runWorker(ctx context.Context, cfg *config.Config, _ []string, out io.Writer) error {

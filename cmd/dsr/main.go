@@ -34,7 +34,7 @@ Commands:
   deadline   compute a policy's due date: dsr deadline --policy ID --from RFC3339 [--verified RFC3339]
   version    print the version
 
-Each command takes --config FILE (default: dsr.yaml in the working directory when present).
+Each command takes --config FILE (default: $DSR_CONFIG, else dsr.yaml in the working directory when present).
 `
 
 func main() {
@@ -74,7 +74,7 @@ func run(args []string, out io.Writer) error {
 		return fmt.Errorf("unknown command %q\n\n%s", name, usage)
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	file := fs.String("config", "", "configuration file (YAML)")
+	file := fs.String("config", os.Getenv("DSR_CONFIG"), "configuration file (YAML); default $DSR_CONFIG")
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
