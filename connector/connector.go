@@ -154,11 +154,14 @@ func RequestID(ctx context.Context) string {
 // a configuration error); the workflow hands the work to a person at once.
 type PermanentError struct{ Err error }
 
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
+func (e *PermanentError) Error() string   { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error   { return e.Err }
+func (e *PermanentError) Permanent() bool { return true }
 
-// IsPermanent reports whether err is, or wraps, a PermanentError.
+// IsPermanent reports whether err is, or wraps, an error that says it is
+// permanent (a PermanentError, or a connector's own type with a
+// Permanent method).
 func IsPermanent(err error) bool {
-	var p *PermanentError
-	return errors.As(err, &p)
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }

@@ -496,6 +496,8 @@ func (r *run) erase(ctx workflow.Context) (string, error) {
 		}
 		return fmt.Sprintf("%d rows erased", erased), nil
 	})
+	// Connectors finish in any order; the summary lists them as configured.
+	slices.SortStableFunc(f.Erasures, func(x, y ErasureItem) int { return r.connIndex(x.Connector) - r.connIndex(y.Connector) })
 	backups, err := compute(ctx, func() (time.Time, error) { return workflow.Now(ctx).Add(r.w.BackupRotation), nil })
 	if err != nil {
 		return "", err

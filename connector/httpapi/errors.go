@@ -38,6 +38,10 @@ func (e *PermanentError) Error() string {
 	return b.String() + " (permanent)"
 }
 
+// Permanent tells connector.IsPermanent, and so the workflow's retry
+// policy, to stop.
+func (e *PermanentError) Permanent() bool { return true }
+
 // StatusError is an answer worth retrying: 408, 429 or 5xx.
 type StatusError struct {
 	Status int

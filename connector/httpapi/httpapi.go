@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -149,8 +148,12 @@ func WithRequestKey(ctx context.Context, key string) context.Context {
 func (c *Connector) requestID(ctx context.Context, op string, parts ...string) (string, error) {
 	key, _ := ctx.Value(requestKey{}).(string)
 	if key == "" {
+		// The engine's activities name each operation's idempotency key.
+		key = connector.RequestID(ctx)
+	}
+	if key == "" {
 		// A random id would make every retry a new change.
-		return "", &PermanentError{Reason: "no request key in the context (httpapi.WithRequestKey)"}
+		return "", &PermanentError{Reason: "no request key in the context (connector.WithRequestID or httpapi.WithRequestKey)"}
 	}
 	h := sha256.New()
 	for _, p := range append([]string{c.name, key, op}, parts...) {
@@ -442,6 +445,3 @@ func (b *cancelOnClose) Close() error {
 	b.cancel()
 	return err
 }
-
-// errNoDatasets is the answer of a service that left out the datasets key.
-var errNoDatasets = errors.New("answer has no datasets")

@@ -248,6 +248,17 @@ func TestRetrySendsSameRequest(t *testing.T) {
 		t.Errorf("applied erase %d, correct %d times; want once each", a, c)
 	}
 
+	// The engine sets the key with connector.WithRequestID: the same key
+	// that way is the same request.
+	engineCtx, cancel := context.WithTimeout(connector.WithRequestID(context.Background(), "case-1"), 30*time.Second)
+	defer cancel()
+	if _, err := e.conn.Erase(engineCtx, subject, now); err != nil {
+		t.Fatal(err)
+	}
+	if a := e.svc.count(e.svc.applied, "erase"); a != 1 {
+		t.Errorf("erase keyed through connector.WithRequestID applied again (%d)", a)
+	}
+
 	// Not the same request: another case, a later erase (a hold has
 	// ended), other corrections.
 	if _, err := e.conn.Erase(keyed(t, "case-2"), subject, now); err != nil {
@@ -350,9 +361,9 @@ func TestErrorStatuses(t *testing.T) {
 			var perm *httpapi.PermanentError
 			var st *httpapi.StatusError
 			switch {
-			case tt.permanent && (!errors.As(err, &perm) || perm.Status != tt.status):
+			case tt.permanent && (!errors.As(err, &perm) || perm.Status != tt.status || !connector.IsPermanent(err)):
 				t.Errorf("%v, want a permanent error with status %d", err, tt.status)
-			case !tt.permanent && errors.As(err, &perm):
+			case !tt.permanent && (errors.As(err, &perm) || connector.IsPermanent(err)):
 				t.Errorf("%v is permanent, want retryable", err)
 			case !tt.permanent && (!errors.As(err, &st) || st.RetryAfter != tt.wantAfter):
 				t.Errorf("%v, want a StatusError with RetryAfter %s", err, tt.wantAfter)
@@ -403,6 +414,7 @@ func TestTimeoutBoundsEachCall(t *testing.T) {
 func TestAsyncWithoutCallbacksFails(t *testing.T) {
 	svc := newService(t, secret)
 	svc.async = true
+	svc.holdCallbacks = true // it has nowhere to send them
 	conn, err := httpapi.New("crm", config(svc.srv.URL))
 	if err != nil {
 		t.Fatal(err)
@@ -435,7 +447,7 @@ func TestRefusesWithoutRequestKey(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.conn.Erase(context.Background(), subject, time.Now())
 	var perm *httpapi.PermanentError
-	if !errors.As(err, &perm) {
+	if !errors.As(err, &perm) || !connector.IsPermanent(err) {
 		t.Fatalf("erase without a request key: %v, want a permanent error", err)
 	}
 	if _, err := e.conn.Check(keyed(t, "case-1"), connector.Subject{}); !errors.As(err, &perm) {

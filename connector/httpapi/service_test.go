@@ -57,6 +57,7 @@ type service struct {
 type answer struct {
 	status int
 	body   []byte
+	job    string // the job a 202 started
 }
 
 type job struct {
@@ -149,6 +150,9 @@ func (s *service) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		w.WriteHeader(a.status)
 		w.Write(a.body)
+		if a.job != "" {
+			s.accepted <- a.job
+		}
 		return
 	}
 	if op == "access" && !s.async {
@@ -163,7 +167,7 @@ func (s *service) serve(w http.ResponseWriter, r *http.Request) {
 	if s.async {
 		jobID = fmt.Sprintf("job-%d", len(s.jobs)+1)
 		s.jobs[jobID] = job{op: op, callbackURL: req.CallbackURL, result: result}
-		a = answer{status: http.StatusAccepted, body: fmt.Appendf(nil, `{"job":%q}`, jobID)}
+		a = answer{status: http.StatusAccepted, body: fmt.Appendf(nil, `{"job":%q}`, jobID), job: jobID}
 	}
 	s.answers[req.RequestID] = a
 	hold := s.holdCallbacks

@@ -56,7 +56,7 @@ func (c *Connector) decodeRows(r io.Reader, sink connector.Sink) error {
 		return errors.New("decode answer: data after the JSON object")
 	}
 	if !seen {
-		return &PermanentError{Reason: errNoDatasets.Error()}
+		return &PermanentError{Reason: "answer has no datasets"}
 	}
 	return nil
 }

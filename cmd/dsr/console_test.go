@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/dsrflow/dsrflow/store/storetest"
+)
+
+// chromium finds a headless-capable Chromium: $DSR_CHROMIUM, else Debian's
+// package. Without one the console test fails under CI (a browser test
+// that silently skipped would prove nothing) and skips loudly elsewhere.
+func chromium(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("DSR_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if p, err := exec.LookPath(c); err == nil {
+			return p
+		}
+	}
+	msg := "no Chromium found (apt-get install -y chromium, or set DSR_CHROMIUM)"
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s; failing because CI is set", msg)
+	}
+	fmt.Fprintf(os.Stderr, "\n*** %s: SKIPPING THE CONSOLE BROWSER TEST\n\n", msg)
+	t.Skip(msg)
+	return ""
+}
+
+// artifactsDir is where the browser tests leave screenshots: $DSR_ARTIFACTS,
+// else cmd/dsr/testdata/artifacts, which keeps itself out of git.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("DSR_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("testdata", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ignore := filepath.Join(dir, ".gitignore")
+	if _, err := os.Stat(ignore); os.IsNotExist(err) && os.Getenv("DSR_ARTIFACTS") == "" {
+		if err := os.WriteFile(ignore, []byte("*\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// browser starts headless Chromium with a fresh profile. The flags keep it
+// from reaching out (updates, sync, QUIC), which a closed network refuses
+// slowly.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// run runs browser steps, failing the test with what step failed.
+func browse(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	var png []byte
+	browse(t, ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100)) // quality 100 is PNG
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// The console in a real browser against `dsr dev`: a DPO signs in, takes a
+// request by phone, verifies the caller, extends with a reason (after the
+// validator refused one without), completes it, and reads it all back in
+// the timeline, in both languages.
+func TestConsoleInBrowser(t *testing.T) {
+	needTemporal(t)
+	ctx := browser(t)
+	shots := artifactsDir(t)
+	e := startDev(t, t.TempDir(), storetest.PostgresURL(t))
+	key := e.apiKey("--role", "dpo", "--tenant", "shop", "--name", "dpo-office")
+
+	// Some other work in the queue, opened through the API.
+	for _, body := range []string{
+		`{"tenant":"shop","type":"deletion","channel":"email","policy_id":"gdpr","requester":{"name":"Jane Roe","email":"jane@example.test"}}`,
+		`{"tenant":"shop","type":"portability","channel":"portal","policy_id":"ccpa","requester":{"name":"John Doe","email":"john@example.test"}}`,
+	} {
+		expect(t, "open a case", e.as(key, "POST", "/v1/requests", body), 201)
+	}
+
+	console := e.base + "/console/"
+	var text string
+	browse(t, ctx, "sign in",
+		chromedp.Navigate(console),
+		chromedp.WaitVisible(`#signin`),
+		chromedp.SendKeys(`#key`, key),
+		chromedp.SendKeys(`#actor`, "Wang Fang"),
+		chromedp.Submit(`#signin`),
+		chromedp.WaitVisible(`#queue`),
+		chromedp.Text(`header.top .who`, &text),
+	)
+	if !strings.Contains(text, "dpo-office") || !strings.Contains(text, "Wang Fang") {
+		t.Errorf("signed in as %q", text)
+	}
+
+	// A phone request: the script narrows the policies to the jurisdiction
+	// and shows the deadline before the case is opened.
+	var policyID, due string
+	browse(t, ctx, "fill the new request form",
+		chromedp.Navigate(console+"new"),
+		chromedp.WaitVisible(`#new-request`),
+		chromedp.SetValue(`#jurisdiction`, "eu"),
+		chromedp.Evaluate(`document.getElementById("jurisdiction").dispatchEvent(new Event("change"))`, nil),
+		chromedp.SetValue(`#type`, "access"),
+		chromedp.SetValue(`#channel`, "phone"),
+		chromedp.SendKeys(`#name`, "张伟"),
+		chromedp.SendKeys(`#phone`, "+86 139 0000 0002"),
+		chromedp.SetValue(`#language`, "zh-CN"),
+		chromedp.SendKeys(`#details`, "Called the hotline asking for a copy of his order history"),
+		chromedp.WaitVisible(`#deadline .due`),
+		chromedp.Value(`#policy`, &policyID),
+		chromedp.Text(`#deadline .due`, &due),
+	)
+	if policyID != "gdpr" {
+		t.Errorf("policy for the EU is %q, want gdpr", policyID)
+	}
+	if _, err := time.Parse("2006-01-02", strings.TrimSpace(due)); err != nil {
+		t.Errorf("deadline preview shows %q", due)
+	}
+	screenshot(t, ctx, shots, "console-new-request.png")
+
+	var status, ref string
+	browse(t, ctx, "open the case",
+		chromedp.Click(`#open-button`),
+		chromedp.WaitVisible(`#case-status`),
+		chromedp.Text(`#case-status`, &status),
+		chromedp.Text(`.case-head h1`, &ref),
+	)
+	if status != "Pending verification" {
+		t.Fatalf("new phone case is %q", status)
+	}
+	ref = strings.Fields(ref)[0]
+	var caseURL string
+	browse(t, ctx, "case URL", chromedp.Location(&caseURL))
+	caseURL, _, _ = strings.Cut(caseURL, "?") // without the "opened" message
+
+	browse(t, ctx, "the queue shows the case",
+		chromedp.Navigate(console),
+		chromedp.WaitVisible(`#queue`),
+		chromedp.Text(`#queue`, &text),
+	)
+	if !strings.Contains(text, ref) || !strings.Contains(text, "张伟") || !strings.Contains(text, "Phone") {
+		t.Errorf("queue lacks the phone case %s:\n%s", ref, text)
+	}
+	screenshot(t, ctx, shots, "console-queue.png")
+
+	browse(t, ctx, "verify by staff",
+		chromedp.Navigate(caseURL),
+		chromedp.WaitVisible(`#act-verify`),
+		chromedp.SendKeys(`#act-verify textarea[name=note]`, "Called back on the number on file; confirmed the last order"),
+		chromedp.Submit(`#act-verify`),
+		chromedp.WaitVisible(`#done`),
+		chromedp.Text(`#case-status`, &status),
+	)
+	if status != "In progress" {
+		t.Fatalf("after verification the case is %q", status)
+	}
+
+	// The validator refuses an extension without a reason; the console says
+	// why next to the form.
+	browse(t, ctx, "extend without a reason",
+		chromedp.Submit(`#act-extend`),
+		chromedp.WaitVisible(`#act-extend .problem`),
+		chromedp.Text(`#act-extend .problem`, &text),
+	)
+	if !strings.Contains(text, "The case refused this action") || !strings.Contains(text, "an extension needs a reason") {
+		t.Errorf("refusal reads %q", text)
+	}
+	reason := "The order history sits in three systems"
+	browse(t, ctx, "extend with a reason",
+		chromedp.SendKeys(`#act-extend textarea[name=reason]`, reason),
+		chromedp.Submit(`#act-extend`),
+		chromedp.WaitVisible(`#done`),
+		chromedp.Text(`#extensions`, &text),
+	)
+	if !strings.Contains(text, reason) || !strings.Contains(text, "Wang Fang via key:dpo-office") {
+		t.Errorf("extensions read %q", text)
+	}
+
+	screenshot(t, ctx, shots, "console-case-in-progress.png")
+
+	browse(t, ctx, "complete",
+		chromedp.SendKeys(`#act-complete textarea[name=summary]`, "Order history sent by post"),
+		chromedp.Submit(`#act-complete`),
+		chromedp.WaitVisible(`#done`),
+		chromedp.Text(`#case-status`, &status),
+	)
+	if status != "Completed" {
+		t.Fatalf("after completion the case is %q", status)
+	}
+
+	// The trail is written by the worker as it goes: reload until it holds
+	// the whole story.
+	want := []string{"case.opened", "case.verified", "case.extended", "case.completed"}
+	var kinds []string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		kinds = nil
+		browse(t, ctx, "read the timeline",
+			chromedp.Navigate(caseURL),
+			chromedp.WaitVisible(`#timeline`),
+			chromedp.Evaluate(`Array.from(document.querySelectorAll("#timeline li.ev")).map(li => li.dataset.kind)`, &kinds),
+		)
+		if inOrder(kinds, want) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !inOrder(kinds, want) {
+		t.Fatalf("timeline %v lacks %v in order", kinds, want)
+	}
+	browse(t, ctx, "timeline text", chromedp.Text(`#timeline`, &text))
+	for _, w := range []string{"Identity verified", "Deadline extended", reason, "Completed", "Wang Fang via key:dpo-office"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("timeline lacks %q", w)
+		}
+	}
+	screenshot(t, ctx, shots, "console-case.png")
+
+	// The language switch: the same case in Chinese.
+	browse(t, ctx, "switch to Chinese",
+		chromedp.Click(`#lang-switch`),
+		chromedp.WaitVisible(`#timeline`),
+		chromedp.Text(`#case-status`, &status),
+		chromedp.Text(`#timeline`, &text),
+	)
+	if status != "已完成" || !strings.Contains(text, "期限已延长") {
+		t.Errorf("in Chinese: status %q, timeline %q", status, text)
+	}
+	screenshot(t, ctx, shots, "console-case-zh.png")
+	browse(t, ctx, "queue in Chinese", chromedp.Navigate(console+"?status=any"), chromedp.WaitVisible(`#queue`))
+	screenshot(t, ctx, shots, "console-queue-zh.png")
+
+	// The console logged no personal data either.
+	e.stop()
+	assertNoPersonalDataInLogs(t, e, "张伟", "+86 139 0000 0002", "Jane Roe")
+}

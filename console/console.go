@@ -1,0 +1,374 @@
+// Package console is the DPO office's web console: server-rendered pages on
+// top of the API. It keeps no data of its own: every page and every action
+// is a call to the API's handler, in process, with the signed-in user's API
+// key, so roles, validators and the audit trail stay in the API.
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gin-gonic/gin/render"
+
+	"github.com/dsrflow/dsrflow/api"
+	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/policy"
+)
+
+// basePath is where the console is mounted.
+const basePath = "/console/"
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// consoleRoles may sign in: the staff roles that read the audit trail.
+// Portal and intake keys belong to machines, not to the DPO office.
+var consoleRoles = []auth.Role{auth.Admin, auth.DPO, auth.Auditor}
+
+// Options are what the console needs from the engine besides the API.
+type Options struct {
+	// Authenticate is the API's own key lookup (api.Server.Principal): it
+	// says at sign-in whose key it is, so the console shows that role's
+	// actions. The API still checks the key on every call.
+	Authenticate func(ctx context.Context, key string) (auth.Principal, error)
+	// Routes is the API's route table; an action shows only to roles its
+	// route admits.
+	Routes []api.Route
+	// Policies is the API's policy registry; the console reads its
+	// calendars to count working days left.
+	Policies *policy.Registry
+	// Secret seals sessions and signs CSRF tokens. Give every replica the
+	// same one; empty makes a random one, and sessions end on restart.
+	Secret []byte
+	// Now is the clock; tests may fix it.
+	Now func() time.Time
+}
+
+// Console serves the pages under /console/.
+type Console struct {
+	api    http.Handler
+	opts   Options
+	seal   *sealer
+	pages  map[string]*template.Template
+	router *gin.Engine
+}
+
+// New builds the console on top of apiHandler, the API's http.Handler.
+func New(apiHandler http.Handler, o Options) (*Console, error) {
+	if apiHandler == nil || o.Authenticate == nil {
+		return nil, errors.New("console: the API handler and its key lookup are required")
+	}
+	if len(o.Secret) == 0 {
+		o.Secret = make([]byte, 32)
+		if _, err := rand.Read(o.Secret); err != nil {
+			return nil, fmt.Errorf("console secret: %w", err)
+		}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s, err := newSealer(o.Secret)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	c := &Console{api: apiHandler, opts: o, seal: s, pages: pages}
+	c.router = c.routes()
+	return c, nil
+}
+
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.router.ServeHTTP(w, r) }
+
+var pageNames = []string{"signin", "queue", "new", "case", "error"}
+
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("console templates: %w", err)
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("console template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+func (c *Console) routes() *gin.Engine {
+	r := gin.New()
+	r.Use(gin.CustomRecovery(func(g *gin.Context, err any) {
+		slog.Error("panic in console", "path", g.FullPath(), "error", err)
+		g.String(http.StatusInternalServerError, "internal error")
+	}), c.headers)
+	static, _ := fs.Sub(staticFS, "static")
+	r.StaticFS(basePath+"static", http.FS(static))
+	r.GET(basePath+"signin", c.signinPage)
+	r.POST(basePath+"signin", c.sameSite, c.signin)
+	r.GET(basePath+"lang/:lang", c.switchLang)
+
+	in := r.Group(basePath, c.signedIn)
+	in.GET("", c.queuePage)
+	in.GET("new", c.newPage)
+	in.GET("deadline", c.deadlineFragment)
+	in.GET("cases/:id", c.casePage)
+	post := in.Group("", c.sameSite, c.csrf)
+	post.POST("signout", c.signout)
+	post.POST("new", c.openRequest)
+	post.POST("cases/:id/act/:action", c.act)
+	r.NoRoute(func(g *gin.Context) { c.fail(g, http.StatusNotFound, g.MustGet("lang").(Lang).T("problem.not_found")) })
+	return r
+}
+
+// headers keep the pages out of frames and caches and pick the language.
+func (c *Console) headers(g *gin.Context) {
+	h := g.Writer.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	g.Set("lang", pickLang(g.Request))
+	g.Next()
+}
+
+func lang(g *gin.Context) Lang { return g.MustGet("lang").(Lang) }
+
+func sess(g *gin.Context) session { return g.MustGet("session").(session) }
+
+// signedIn admits a request with a valid session and sends others to the
+// sign-in page.
+func (c *Console) signedIn(g *gin.Context) {
+	ck, err := g.Request.Cookie(sessionCookie)
+	if err == nil {
+		if s, err := c.seal.open(ck.Value, c.opts.Now()); err == nil {
+			g.Set("session", s)
+			g.Next()
+			return
+		}
+	}
+	next := ""
+	if g.Request.Method == http.MethodGet {
+		next = "?next=" + template.URLQueryEscaper(g.Request.URL.RequestURI())
+	}
+	g.Redirect(http.StatusSeeOther, basePath+"signin"+next)
+	g.Abort()
+}
+
+// sameSite refuses a POST that a browser says came from another site.
+func (c *Console) sameSite(g *gin.Context) {
+	if !sameOrigin(g.Request) {
+		c.fail(g, http.StatusForbidden, lang(g).T("csrf.refused"))
+		g.Abort()
+		return
+	}
+	g.Next()
+}
+
+// csrf checks the token every form of a session carries.
+func (c *Console) csrf(g *gin.Context) {
+	if !c.seal.checkCSRF(sess(g), g.PostForm("csrf")) {
+		c.fail(g, http.StatusForbidden, lang(g).T("csrf.refused"))
+		g.Abort()
+		return
+	}
+	g.Next()
+}
+
+// page is what every template gets.
+type page struct {
+	L       Lang
+	Title   string
+	Path    string
+	Session *session
+	CSRF    string
+	// Idem is a fresh Idempotency-Key for the page's forms.
+	Idem  string
+	Error *problem
+	Msg   string
+	may   func(method, path string) bool
+	loc   *time.Location
+}
+
+// May reports whether the signed-in role may take an action (a route
+// under /v1/requests/:id/) according to the API's route table.
+func (p page) May(action string) bool {
+	return p.may != nil && p.may(http.MethodPost, "/v1/requests/:id/"+action)
+}
+
+// MayOpen reports whether the signed-in role may open requests.
+func (p page) MayOpen() bool { return p.may != nil && p.may(http.MethodPost, "/v1/requests") }
+
+// When formats a time in the page's zone (the case policy's, else UTC).
+func (p page) When(v any) string {
+	var t time.Time
+	switch v := v.(type) {
+	case time.Time:
+		t = v
+	case *time.Time:
+		if v == nil {
+			return ""
+		}
+		t = *v
+	default:
+		return ""
+	}
+	if t.IsZero() {
+		return ""
+	}
+	loc := p.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+func (c *Console) page(g *gin.Context, title string) page {
+	p := page{L: lang(g), Title: title, Path: g.Request.URL.RequestURI(), Idem: randomID(), loc: time.UTC}
+	if v, ok := g.Get("session"); ok {
+		s := v.(session)
+		p.Session, p.CSRF = &s, c.seal.csrfToken(s)
+		p.may = func(method, path string) bool { return c.may(auth.Role(s.Role), method, path) }
+	}
+	return p
+}
+
+// may reads the API's route table. A route the table lacks (an action
+// another part of the engine has not added yet) counts as a staff action:
+// its form shows, and the API's own answer explains.
+func (c *Console) may(role auth.Role, method, path string) bool {
+	for _, rt := range c.opts.Routes {
+		if rt.Method == method && rt.Path == path {
+			return rt.Roles == nil || slices.Contains(rt.Roles, role)
+		}
+	}
+	return role == auth.Admin || role == auth.DPO
+}
+
+func (c *Console) render(g *gin.Context, status int, name string, data any) {
+	g.Render(status, render.HTML{Template: c.pages[name], Name: "layout", Data: data})
+}
+
+// fail shows a page with one message.
+func (c *Console) fail(g *gin.Context, status int, msg string) {
+	p := c.page(g, lang(g).T("app.title"))
+	p.Msg = msg
+	c.render(g, status, "error", p)
+}
+
+// apiFailed shows a failed API call: a refusal in plain words; for a
+// dead session, the sign-in page.
+func (c *Console) apiFailed(g *gin.Context, err error) {
+	var p *problem
+	if errors.As(err, &p) {
+		if p.Status == http.StatusUnauthorized {
+			c.endSession(g, "signin.expired")
+			return
+		}
+		pg := c.page(g, lang(g).T("app.title"))
+		pg.Error = p
+		c.render(g, p.Status, "error", pg)
+		return
+	}
+	slog.Error("console call to the API", "path", g.FullPath(), "error", err)
+	c.fail(g, http.StatusBadGateway, lang(g).T("problem.unavailable"))
+}
+
+func (c *Console) endSession(g *gin.Context, why string) {
+	setCookie(g.Writer, g.Request, sessionCookie, "", -1)
+	g.Redirect(http.StatusSeeOther, basePath+"signin?m="+why)
+}
+
+func (c *Console) signinPage(g *gin.Context) {
+	p := c.page(g, lang(g).T("signin.title"))
+	if m := g.Query("m"); strings.HasPrefix(m, "signin.") {
+		p.Msg = lang(g).T(m)
+	}
+	c.render(g, http.StatusOK, "signin", signinData{page: p, Next: safeNext(g.Query("next"))})
+}
+
+type signinData struct {
+	page
+	Next string
+}
+
+// safeNext keeps the redirect after sign-in inside the console.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, basePath) || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return basePath
+	}
+	return next
+}
+
+func (c *Console) signin(g *gin.Context) {
+	l := lang(g)
+	key := strings.TrimSpace(g.PostForm("key"))
+	next := safeNext(g.PostForm("next"))
+	again := func(status int, msg string) {
+		p := c.page(g, l.T("signin.title"))
+		p.Msg = msg
+		c.render(g, status, "signin", signinData{page: p, Next: next})
+	}
+	if key == "" {
+		again(http.StatusUnauthorized, l.T("signin.bad_key"))
+		return
+	}
+	who, err := c.opts.Authenticate(g.Request.Context(), key)
+	switch {
+	case err != nil && isNotFound(err):
+		again(http.StatusUnauthorized, l.T("signin.bad_key"))
+		return
+	case err != nil:
+		slog.Error("console sign-in: look up key", "error", err)
+		again(http.StatusServiceUnavailable, l.T("signin.unavail"))
+		return
+	case !slices.Contains(consoleRoles, who.Role):
+		again(http.StatusForbidden, l.T("signin.bad_role"))
+		return
+	}
+	s := session{Key: key, KeyName: who.Name, Role: string(who.Role), Tenants: who.Tenants,
+		Actor: strings.TrimSpace(g.PostForm("actor")), ID: randomID(), Expires: c.opts.Now().Add(sessionLifetime)}
+	v, err := c.seal.seal(s)
+	if err != nil {
+		slog.Error("console sign-in", "error", err)
+		again(http.StatusInternalServerError, l.T("signin.unavail"))
+		return
+	}
+	setCookie(g.Writer, g.Request, sessionCookie, v, int(sessionLifetime.Seconds()))
+	slog.Info("console sign-in", "key", who.KeyID, "role", who.Role)
+	g.Redirect(http.StatusSeeOther, next)
+}
+
+func (c *Console) signout(g *gin.Context) {
+	setCookie(g.Writer, g.Request, sessionCookie, "", -1)
+	g.Redirect(http.StatusSeeOther, basePath+"signin")
+}
+
+// switchLang remembers the chosen language and goes back to the page.
+func (c *Console) switchLang(g *gin.Context) {
+	l, ok := parseLang(g.Param("lang"))
+	if !ok {
+		l = English
+	}
+	http.SetCookie(g.Writer, &http.Cookie{Name: langCookie, Value: string(l), Path: basePath,
+		MaxAge: 365 * 24 * 3600, HttpOnly: true, Secure: secure(g.Request), SameSite: http.SameSiteLaxMode})
+	g.Redirect(http.StatusSeeOther, safeNext(g.Query("back")))
+}
