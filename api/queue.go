@@ -32,6 +32,7 @@ type QueueItem struct {
 	Overdue       bool       `json:"overdue"`
 	Extended      bool       `json:"extended"`
 	ReceivedAt    time.Time  `json:"received_at"`
+	ClosedAt      *time.Time `json:"closed_at,omitempty"`
 	Assignee      string     `json:"assignee,omitempty"`
 	Tags          []string   `json:"tags,omitempty"`
 	RequesterName string     `json:"requester_name,omitempty"`
@@ -40,7 +41,7 @@ type QueueItem struct {
 func queueItem(c store.Case) QueueItem {
 	return QueueItem{ID: c.ID, Reference: c.Reference, Tenant: c.Tenant, Type: c.Type, Channel: c.Channel,
 		Status: c.Status, PolicyID: c.PolicyID, DueDate: c.DueDate, DueAt: c.DueAt, Overdue: c.Overdue,
-		Extended: c.Extended, ReceivedAt: c.ReceivedAt, Assignee: c.Assignee, Tags: c.TagList(),
+		Extended: c.Extended, ReceivedAt: c.ReceivedAt, ClosedAt: c.ClosedAt, Assignee: c.Assignee, Tags: c.TagList(),
 		RequesterName: c.RequesterName}
 }
 

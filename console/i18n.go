@@ -278,13 +278,12 @@ var messages = map[string]msg{
 	"type.complaint":            {"Complaint", "投诉"},
 	"type.unclassified":         {"Unclassified", "未分类"},
 
-	"channel.api":    {"API", "API"},
-	"channel.portal": {"Portal", "门户"},
-	"channel.email":  {"E-mail", "电子邮件"},
-	"channel.phone":  {"Phone", "电话"},
-	"channel.mail":   {"Post", "信函"},
-	"channel.in_app": {"In app", "应用内"},
-	// in_person is the console's own choice; the API records it as api + a tag.
+	"channel.api":       {"API", "API"},
+	"channel.portal":    {"Portal", "门户"},
+	"channel.email":     {"E-mail", "电子邮件"},
+	"channel.phone":     {"Phone", "电话"},
+	"channel.mail":      {"Post", "信函"},
+	"channel.in_app":    {"In app", "应用内"},
 	"channel.in_person": {"In person", "当面"},
 
 	"acting.self":              {"Themselves", "本人"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,13 +49,8 @@ func jurisdictionOf(p policyInfo) string {
 	return "other"
 }
 
-// inPerson is the form's choice for a request made at a counter. The API
-// has no such channel; the case is opened by API on the requester's behalf
-// and tagged, so the queue can still find such cases.
-const inPerson = "in_person"
-
 // intakeChannels are the ways staff take requests by hand.
-var intakeChannels = []string{string(request.ChannelPhone), string(request.ChannelMail), inPerson}
+var intakeChannels = []string{string(request.ChannelPhone), string(request.ChannelMail), string(request.ChannelInPerson)}
 
 type newData struct {
 	page
@@ -188,9 +182,6 @@ func (c *Console) openRequest(g *gin.Context) {
 		return
 	}
 	channel := f["channel"]
-	if channel == inPerson {
-		channel = string(request.ChannelAPI)
-	}
 	body := map[string]any{
 		"tenant": strings.TrimSpace(f["tenant"]), "type": f["type"], "channel": channel, "policy_id": f["policy_id"],
 		"requester": map[string]any{"name": strings.TrimSpace(f["name"]), "email": strings.TrimSpace(f["email"]),
@@ -217,14 +208,6 @@ func (c *Console) openRequest(g *gin.Context) {
 	case err != nil:
 		c.apiFailed(g, err)
 		return
-	}
-	if f["channel"] == inPerson {
-		// The case exists whatever becomes of the tag, which only helps
-		// find such cases.
-		tag := map[string]any{"add": []string{"in-person"}}
-		if err := c.call(ctx, g.Request, s.Key, http.MethodPost, "/v1/requests/"+opened.ID+"/tag", tag, nil, ""); err != nil {
-			slog.Warn("console: tag an in-person case", "case", opened.ID, "error", err)
-		}
 	}
 	g.Redirect(http.StatusSeeOther, basePath+"cases/"+opened.ID+"?done=open")
 }

@@ -63,10 +63,12 @@ const (
 	ChannelPhone  Channel = "phone"
 	ChannelMail   Channel = "mail"
 	ChannelInApp  Channel = "in_app"
+	// ChannelInPerson is a request made at a counter and keyed in by staff.
+	ChannelInPerson Channel = "in_person"
 )
 
 // Channels lists every channel.
-var Channels = []Channel{ChannelAPI, ChannelPortal, ChannelEmail, ChannelPhone, ChannelMail, ChannelInApp}
+var Channels = []Channel{ChannelAPI, ChannelPortal, ChannelEmail, ChannelPhone, ChannelMail, ChannelInApp, ChannelInPerson}
 
 // ActingFor says on whose behalf the requester acts.
 type ActingFor string
