@@ -162,6 +162,8 @@ type State struct {
 	// Fulfilment is the work on the data systems, for cases the engine
 	// fulfils through connectors.
 	Fulfilment *Fulfilment `json:"fulfilment,omitempty"`
+	// Grounds is why a deletion was asked for.
+	Grounds request.DeletionGround `json:"grounds,omitempty"`
 
 	// resumeTo is the status a case returns to when the requester answers.
 	resumeTo request.Status
@@ -240,7 +242,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		CaseID: in.CaseID, Reference: in.Reference, Tenant: in.Tenant, Type: in.Type,
 		Channel: in.Channel, PolicyID: in.PolicyID,
 		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
-		Requester: in.Requester, OpenedBy: in.OpenedBy, sent: map[string]int{},
+		Requester: in.Requester, OpenedBy: in.OpenedBy, Grounds: in.Grounds, sent: map[string]int{},
 	}
 	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
 		recording: workflow.NewMutex(ctx)}
@@ -270,9 +272,16 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 func (r *run) run() error {
 	ctx, st := r.ctx, r.st
 	planChanged := r.plan(ctx)
-	opened := r.event(ctx, "case.opened", "case.opened", actorOr(r.in.Actor), map[string]string{
+	openedDetail := map[string]string{
 		"type": string(st.Type), "channel": string(st.Channel), "policy": st.PolicyID, "tenant": st.Tenant,
-	})
+	}
+	if r.in.Grounds != "" {
+		openedDetail["grounds"] = string(r.in.Grounds)
+	}
+	if r.in.Controller != "" {
+		openedDetail["controller"] = r.in.Controller
+	}
+	opened := r.event(ctx, "case.opened", "case.opened", actorOr(r.in.Actor), openedDetail)
 	events := []activities.Event{opened}
 	if r.in.Email != nil {
 		events = append(events, r.mailEvent(ctx, *r.in.Email, true))

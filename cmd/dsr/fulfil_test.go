@@ -4,12 +4,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,6 +27,7 @@ import (
 	gormlogger "gorm.io/gorm/logger"
 
 	"github.com/dsrflow/dsrflow/examples/shop"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/store/storetest"
 )
 
@@ -35,7 +39,7 @@ type shopEngine struct {
 	db *sql.DB
 }
 
-func startShop(t *testing.T) *shopEngine {
+func startShop(t *testing.T, extraYAML ...string) *shopEngine {
 	t.Helper()
 	needTemporal(t)
 	shopURL := storetest.PostgresURL(t)
@@ -98,7 +102,8 @@ connectors:
     owner: archive@shop.example
     instructions: The signed contracts are in cabinet 3.
     tenants: [archive-only]
-`, indent(string(shopYAML), "    "), down)
+%s
+`, indent(string(shopYAML), "    "), down, strings.Join(extraYAML, "\n"))
 	file := filepath.Join(t.TempDir(), "dsr.yaml")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -436,4 +441,74 @@ func mapsKeys(m map[string][]byte) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A portability request naming a configured receiving controller: the
+// package goes to it directly, signed, and its answer is recorded; one
+// naming an unknown controller gets the package and the reason.
+func TestFulfilPortabilityEndToEnd(t *testing.T) {
+	secret := "receiver-secret-0123456789abcdef"
+	type received struct {
+		signed bool
+		zip    []byte
+		key    string
+	}
+	got := make(chan received, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		sum := sha256.Sum256(body)
+		var ts string
+		for _, part := range strings.Split(r.Header.Get("X-DSR-Signature"), ",") {
+			if v, ok := strings.CutPrefix(part, "t="); ok {
+				ts = v
+			}
+		}
+		want := export.TransferSignature([]byte(secret), ts, hex.EncodeToString(sum[:]))
+		got <- received{signed: strings.Contains(r.Header.Get("X-DSR-Signature"), want), zip: body, key: r.Header.Get("Idempotency-Key")}
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, `{"import":"queued"}`)
+	}))
+	defer receiver.Close()
+	s := startShop(t, fmt.Sprintf(`portability:
+  controllers:
+    - {name: newbank, url: %q, secret: %q}`, receiver.URL, secret))
+
+	id := s.open("portability", "alice@example.com", `,"controller":"newbank"`)
+	s.completeTasks(id)
+	c := s.await(id, "completed", func(c map[string]any) bool { return status(c) == "completed" })
+	var r received
+	select {
+	case r = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the receiving controller got nothing")
+	}
+	if !r.signed || r.key == "" {
+		t.Errorf("transfer not signed (%v) or without an idempotency key (%q)", r.signed, r.key)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(r.zip), int64(len(r.zip)))
+	if err != nil {
+		t.Fatalf("the controller got no zip: %v", err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if !slices.Contains(names, "shop/orders.json") || !slices.Contains(names, "manifest.json") {
+		t.Errorf("package: %v", names)
+	}
+	f, _ := c["fulfilment"].(map[string]any)
+	tr, _ := f["transfer"].(map[string]any)
+	if tr["done"] != true || tr["status"] != float64(http.StatusAccepted) || !strings.Contains(fmt.Sprint(tr["response"]), "queued") {
+		t.Errorf("transfer: %v", tr)
+	}
+	if sm, _ := c["summary"].(string); !strings.Contains(sm, "transferred the data directly to newbank") {
+		t.Errorf("summary: %s", sm)
+	}
+
+	id = s.open("portability", "bob@example.com", `,"controller":"unknown-bank"`)
+	s.completeTasks(id)
+	c = s.await(id, "completed", func(c map[string]any) bool { return status(c) == "completed" })
+	if sm, _ := c["summary"].(string); !strings.Contains(sm, "could not transfer the data directly to unknown-bank") || !strings.Contains(sm, "download link") {
+		t.Errorf("summary: %s", sm)
+	}
 }
