@@ -53,8 +53,12 @@ func (w words) erased(f *Fulfilment, manual []string, date func(time.Time) strin
 			if ground == "" {
 				ground = w.pick("法定保存期限", "a legal retention period")
 			}
-			held = append(held, fmt.Sprintf(w.pick("%s：%d 条，依据%s保存至 %s", "%s: %d records, kept until %s under %s"),
-				name, e.Held, w.pick(ground, date(*e.HeldUntil)), w.pick(date(*e.HeldUntil), ground)))
+			until := date(*e.HeldUntil)
+			if w.zh {
+				held = append(held, fmt.Sprintf("%s：%d 条，依据“%s”保存至 %s", name, e.Held, ground, until))
+			} else {
+				held = append(held, fmt.Sprintf("%s: %d records, kept until %s under %s", name, e.Held, until, ground))
+			}
 		}
 	}
 	var out []string
