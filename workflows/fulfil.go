@@ -149,7 +149,7 @@ func (r *run) call(c connector.Info, op string) activities.ConnectorCall {
 func connectorOptions(ctx workflow.Context, c connector.Info) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    20 * time.Second,
 		// The maximum interval is never below the first: the server refuses
 		// such a policy, and a backoff over 30 minutes is valid configuration.
 		RetryPolicy: &temporal.RetryPolicy{
@@ -396,7 +396,7 @@ func (r *run) manualSteps() []string {
 func exportOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 6 * time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    20 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: 10 * time.Minute},
 	})
 }
@@ -449,7 +449,7 @@ func (r *run) transfer(ctx workflow.Context, exportID string) string {
 	var got activities.Transferred
 	tctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    20 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, MaximumInterval: 10 * time.Minute,
 			MaximumAttempts: 8, NonRetryableErrorTypes: []string{activities.ErrPermanent}},
 	})
@@ -562,7 +562,7 @@ func (w *Workflows) Erasure(ctx workflow.Context, in ErasureInput) error {
 	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    20 * time.Second,
 		// A system down for days delays the erasure; it never skips it.
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Minute, MaximumInterval: 6 * time.Hour},
 	})
