@@ -332,8 +332,10 @@ func (r *run) changing() error {
 func (r *run) access(ctx workflow.Context) (string, error) {
 	st, f := r.st, r.st.Fulfilment
 	exportID := st.CaseID
-	var collected []string
-	rows := map[string]int64{}
+	var (
+		collected []string
+		total     int64
+	)
 	r.onEach(ctx, OpAccess, r.f.conns, func(ctx workflow.Context, c connector.Info) (string, error) {
 		var got activities.Collected
 		err := workflow.ExecuteActivity(ctx, a.Collect, activities.CollectInput{
@@ -342,7 +344,7 @@ func (r *run) access(ctx workflow.Context) (string, error) {
 			return "", err
 		}
 		collected = append(collected, c.Name)
-		rows[c.Name] = got.Rows
+		total += got.Rows
 		return fmt.Sprintf("%d rows in %d datasets", got.Rows, got.Datasets), nil
 	})
 	if st.Status.Closed() {
@@ -357,10 +359,6 @@ func (r *run) access(ctx workflow.Context) (string, error) {
 		Language: st.Requester.Language, Portability: st.Type == request.Portability, CreatedAt: now,
 	}).Get(ctx, &pkg); err != nil {
 		return "", err
-	}
-	var total int64
-	for _, n := range rows {
-		total += n
 	}
 	f.Export = &Export{ID: exportID, Rows: total, Bytes: pkg.Bytes, SHA256: pkg.SHA256, CreatedAt: now}
 	r.record(ctx, r.event(ctx, "export.created", "export.created", "system", map[string]string{
