@@ -97,6 +97,16 @@ type Obstacle struct {
 	Message string `json:"message"`
 }
 
+// Operations a connector offers, as configuration and the workflow name
+// them.
+const (
+	OpAccess     = "access"
+	OpErase      = "erase"
+	OpCorrect    = "correct"
+	OpCheck      = "check"
+	OpDeactivate = "deactivate"
+)
+
 // Connector is one data system.
 type Connector interface {
 	// Name is the connector's name from the configuration.

@@ -70,9 +70,11 @@ func (r *Registry) Add(info Info, c Connector) error {
 	if slices.ContainsFunc(r.infos, func(i Info) bool { return i.Name == info.Name }) {
 		return fmt.Errorf("connector %q: configured twice", info.Name)
 	}
-	if (info.Kind == KindManual) != (c == nil) {
-		return fmt.Errorf("connector %q: a %s connector %s", info.Name, info.Kind,
-			map[bool]string{true: "has no implementation", false: "needs an implementation"}[info.Kind == KindManual])
+	switch {
+	case info.Kind == KindManual && c != nil:
+		return fmt.Errorf("connector %q: a manual connector has no implementation", info.Name)
+	case info.Kind != KindManual && c == nil:
+		return fmt.Errorf("connector %q: a %s connector needs an implementation", info.Name, info.Kind)
 	}
 	if info.Owner == "" {
 		return fmt.Errorf("connector %q: an owner is required (who does the work when it cannot be done automatically)", info.Name)

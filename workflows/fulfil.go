@@ -24,11 +24,11 @@ import (
 
 // Operations on a connector.
 const (
-	OpAccess     = "access"
-	OpErase      = "erase"
-	OpCorrect    = "correct"
-	OpCheck      = "check"
-	OpDeactivate = "deactivate"
+	OpAccess     = connector.OpAccess
+	OpErase      = connector.OpErase
+	OpCorrect    = connector.OpCorrect
+	OpCheck      = connector.OpCheck
+	OpDeactivate = connector.OpDeactivate
 )
 
 // DownloadLifetime is how long an export's download link stays valid.

@@ -12,14 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	gormlogger "gorm.io/gorm/logger"
-
 	"github.com/dsrflow/dsrflow/api/apitest"
 	"github.com/dsrflow/dsrflow/devserver"
-	"github.com/dsrflow/dsrflow/examples/shop"
 	"github.com/dsrflow/dsrflow/store/storetest"
 )
 
@@ -76,14 +70,7 @@ func TestWorkerCrashDuringFulfilment(t *testing.T) {
 	ctx := t.Context()
 	const n = 16
 
-	shopURL := storetest.PostgresURL(t)
-	gdb, err := gorm.Open(postgres.Open(shopURL), &gorm.Config{Logger: gormlogger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := shop.Load(ctx, gdb); err != nil {
-		t.Fatal(err)
-	}
+	gdb, db, shopYAML := loadShop(t)
 	for i := range n {
 		id := 100 + i
 		if err := gdb.Exec(`INSERT INTO customers (id, email, full_name, status, created_at) VALUES (?, ?, ?, 'active', '2020-01-01')`,
@@ -95,8 +82,6 @@ func TestWorkerCrashDuringFulfilment(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db, _ := gdb.DB()
-	t.Cleanup(func() { db.Close() })
 	s := &shopEngine{devEngine: &devEngine{t: t}, db: db}
 	othersBefore := s.rows("customers")
 
@@ -104,14 +89,6 @@ func TestWorkerCrashDuringFulfilment(t *testing.T) {
 	ledSrv := httptest.NewServer(led)
 	defer ledSrv.Close()
 
-	sc, err := shop.Config(shopURL, "postgres")
-	if err != nil {
-		t.Fatal(err)
-	}
-	shopYAML, err := yaml.Marshal(map[string]any{"sql": sc})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := fmt.Sprintf(`connectors:
   - name: shop
     kind: sql
@@ -127,7 +104,7 @@ func TestWorkerCrashDuringFulfilment(t *testing.T) {
       secret: ledger-secret-0123456789abcdef0123
       operations: [erase]
       datasets: [{name: accounts, columns: [{name: email, category: contact}]}]
-`, indent(string(shopYAML), "    "), ledSrv.URL)
+`, shopYAML, ledSrv.URL)
 	cfgFile := filepath.Join(t.TempDir(), "dsr.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

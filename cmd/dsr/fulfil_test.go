@@ -39,9 +39,11 @@ type shopEngine struct {
 	db *sql.DB
 }
 
-func startShop(t *testing.T, extraYAML ...string) *shopEngine {
+// loadShop loads the example shop into a PostgreSQL schema of its own and
+// returns the database, and the shop's connector configuration as YAML for
+// a connectors entry (the `sql:` key, indented).
+func loadShop(t *testing.T) (*gorm.DB, *sql.DB, string) {
 	t.Helper()
-	needTemporal(t)
 	shopURL := storetest.PostgresURL(t)
 	gdb, err := gorm.Open(postgres.Open(shopURL), &gorm.Config{Logger: gormlogger.Discard})
 	if err != nil {
@@ -55,7 +57,6 @@ func startShop(t *testing.T, extraYAML ...string) *shopEngine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-
 	sc, err := shop.Config(shopURL, "postgres")
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +65,13 @@ func startShop(t *testing.T, extraYAML ...string) *shopEngine {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return gdb, db, indent(string(shopYAML), "    ")
+}
+
+func startShop(t *testing.T, extraYAML ...string) *shopEngine {
+	t.Helper()
+	needTemporal(t)
+	_, db, shopYAML := loadShop(t)
 	// Nothing listens on a closed port: the CRM connector fails every call.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -103,7 +111,7 @@ connectors:
     instructions: The signed contracts are in cabinet 3.
     tenants: [archive-only]
 %s
-`, indent(string(shopYAML), "    "), down, strings.Join(extraYAML, "\n"))
+`, shopYAML, down, strings.Join(extraYAML, "\n"))
 	file := filepath.Join(t.TempDir(), "dsr.yaml")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

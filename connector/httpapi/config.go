@@ -7,15 +7,17 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dsrflow/dsrflow/connector"
 )
 
-// Operations a service may offer.
+// Operations a service may offer, under the connector package's names.
 const (
-	OpAccess     = "access"
-	OpErase      = "erase"
-	OpCorrect    = "correct"
-	OpCheck      = "check"
-	OpDeactivate = "deactivate"
+	OpAccess     = connector.OpAccess
+	OpErase      = connector.OpErase
+	OpCorrect    = connector.OpCorrect
+	OpCheck      = connector.OpCheck
+	OpDeactivate = connector.OpDeactivate
 )
 
 var allOps = []string{OpAccess, OpErase, OpCorrect, OpCheck, OpDeactivate}
