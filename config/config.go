@@ -54,6 +54,9 @@ type HTTP struct {
 	Addr string `mapstructure:"addr"`
 	// TrustedProxies may name the client in X-Forwarded-For.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// CodecOrigins are the Temporal UI origins allowed to decode payloads
+	// through a console session.
+	CodecOrigins []string `mapstructure:"codec_origins"`
 }
 
 // Worker is the standalone worker process (`dsr worker`).
@@ -210,6 +213,7 @@ func Default() *Config {
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("http.addr", "127.0.0.1:8080")
 	v.SetDefault("http.trusted_proxies", []string{})
+	v.SetDefault("http.codec_origins", []string{})
 	v.SetDefault("worker.metrics_addr", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
@@ -286,6 +290,12 @@ func (c *Config) Validate() error {
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			bad("http.trusted_proxies", "%q is not an IP address or CIDR", p)
+		}
+	}
+	for _, o := range c.HTTP.CodecOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			bad("http.codec_origins", "%q is not an origin (scheme://host[:port])", o)
 		}
 	}
 	if c.Worker.MetricsAddr != "" {

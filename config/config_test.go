@@ -215,6 +215,7 @@ func TestBadValues(t *testing.T) {
 		want string
 	}{
 		{name: "http.addr without port", env: map[string]string{"DSR_HTTP_ADDR": "localhost"}, key: "http.addr", want: "localhost"},
+		{name: "http.codec_origins not an origin", env: map[string]string{"DSR_HTTP_CODEC_ORIGINS": "https://ui.example.com,https://ui.example.com/path"}, key: "http.codec_origins", want: "/path"},
 		{name: "http.trusted_proxies not an address", env: map[string]string{"DSR_HTTP_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, key: "http.trusted_proxies", want: "proxy.local"},
 		{name: "worker.metrics_addr without port", env: map[string]string{"DSR_WORKER_METRICS_ADDR": "localhost"}, key: "worker.metrics_addr", want: "localhost"},
 		{name: "temporal.address without port", yaml: "temporal:\n  address: temporal\n", key: "temporal.address"},

@@ -56,6 +56,9 @@ type Options struct {
 	Secret []byte
 	// Now is the clock; tests may fix it.
 	Now func() time.Time
+	// CodecOrigins are the Temporal UI origins that may decode payloads
+	// through the console session (http.codec_origins).
+	CodecOrigins []string
 }
 
 // Console serves the pages under /console/.
@@ -125,6 +128,8 @@ func (c *Console) routes() *gin.Engine {
 	r.GET(basePath+"signin", c.signinPage)
 	r.POST(basePath+"signin", c.sameSite, c.signin)
 	r.GET(basePath+"lang/:lang", c.switchLang)
+	r.POST(basePath+"codec/:op", c.codec)
+	r.OPTIONS(basePath+"codec/:op", c.codec)
 
 	in := r.Group(basePath, c.signedIn)
 	in.GET("", c.queuePage)
