@@ -27,8 +27,8 @@ type event struct {
 // attachments and notices have their own sections.
 func (e event) Pairs() [][2]string {
 	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		if k != "attachment_list" {
+	for k, v := range e.Fields {
+		if k != "attachment_list" && v != "" {
 			keys = append(keys, k)
 		}
 	}
@@ -64,6 +64,58 @@ type caseData struct {
 	Failed      string // the action whose form the error belongs to
 	Form        map[string]string
 	Done        string
+	DoneAction  string
+	// Controller is the receiving controller the request named; the case
+	// keeps it only in its opening event.
+	Controller string
+	now        time.Time
+}
+
+// Open reports whether the case still takes actions.
+func (d caseData) Open() bool { return !d.Case.Status.Closed() }
+
+func (d caseData) cancellation() *workflows.Cancellation {
+	if d.Case.Fulfilment == nil || d.Case.Status.Closed() {
+		return nil
+	}
+	return d.Case.Fulfilment.Cancellation
+}
+
+// AwaitingSettlement: the account has something to settle (a balance, say)
+// and the engine waits for the requester; staff may ask for a recheck.
+func (d caseData) AwaitingSettlement() bool {
+	c := d.cancellation()
+	return c != nil && d.Status(string(request.AwaitingRequester)) && len(c.Obstacles) > 0
+}
+
+// AwaitingConfirmation: nothing is left to settle and the engine waits for
+// the requester to confirm that the cancellation is permanent.
+func (d caseData) AwaitingConfirmation() bool {
+	c := d.cancellation()
+	return c != nil && d.Status(string(request.AwaitingRequester)) && len(c.Obstacles) == 0 && c.ConfirmedAt == nil
+}
+
+// CancellationWaits: the requester is awaited by the cancellation itself,
+// which resumes on its own (recheck, confirmation), not on "information
+// received".
+func (d caseData) CancellationWaits() bool { return d.AwaitingSettlement() || d.AwaitingConfirmation() }
+
+// Revocable: the requester may still change their mind, until the account
+// is deactivated; the API refuses once the cooling-off period is over.
+func (d caseData) Revocable() bool {
+	c := d.cancellation()
+	return c != nil && !c.Revoked && c.DeactivatedAt == nil
+}
+
+// Expired reports whether a link's expiry has passed.
+func (d caseData) Expired(t time.Time) bool { return !t.IsZero() && !d.now.Before(t) }
+
+// TaskValue is what was typed into a task's form that the API refused.
+func (d caseData) TaskValue(taskID, field string) string {
+	if d.Failed != "complete-task" || d.Form["task_id"] != taskID {
+		return ""
+	}
+	return d.Form[field]
 }
 
 func (c *Console) casePage(g *gin.Context) {
@@ -76,14 +128,14 @@ func (c *Console) casePage(g *gin.Context) {
 func (c *Console) showCase(g *gin.Context, status int, failed string, refusal *problem, form map[string]string) {
 	l, s := lang(g), sess(g)
 	id := g.Param("id")
-	d := caseData{page: c.page(g, l.T("case.details")), Failed: failed, Form: form}
+	d := caseData{page: c.page(g, l.T("case.details")), Failed: failed, Form: form, now: c.opts.Now()}
 	d.Error = refusal
 	switch a := g.Query("done"); {
 	case refusal != nil || a == "":
 	case a == "open":
-		d.Done = l.T("new.opened")
+		d.Done, d.DoneAction = l.T("new.opened"), a
 	default:
-		d.Done = l.Enum("act", a) + " — " + l.T("case.done")
+		d.Done, d.DoneAction = l.Enum("act", a)+" — "+l.T("case.done"), a
 	}
 	ctx := g.Request.Context()
 	if err := c.call(ctx, g.Request, s.Key, http.MethodGet, "/v1/requests/"+id, nil, &d.Case, ""); err != nil {
@@ -119,6 +171,9 @@ func (c *Console) showCase(g *gin.Context, status int, failed string, refusal *p
 			_ = json.Unmarshal(ev.Detail, &e.Fields) // details are flat strings; anything else shows no detail
 		}
 		d.Events = append(d.Events, e)
+		if ev.Kind == "case.opened" {
+			d.Controller = e.Fields["controller"]
+		}
 		switch {
 		case strings.HasPrefix(ev.Kind, "notice."):
 			d.Notices = append(d.Notices, notice{At: ev.OccurredAt, Kind: e.Fields["kind"], Channel: e.Fields["channel"],
@@ -164,7 +219,8 @@ func actionBody(action string, form func(string) string, formArray func(string) 
 	switch action {
 	case "verify":
 		return map[string]any{"method": workflows.MethodManual, "note": form("note")}, nil
-	case "resend-code", "request-info", "info-received", "withdraw", "note":
+	case "resend-code", "request-info", "info-received", "withdraw", "note",
+		"issue-link", "recheck", "confirm-cancellation", "revoke-cancellation":
 		return map[string]any{"note": form("note")}, nil
 	case "extend":
 		body := map[string]any{"reason": form("reason")}
@@ -187,14 +243,20 @@ func actionBody(action string, form func(string) string, formArray func(string) 
 	case "complete-task":
 		return map[string]any{"task_id": form("task_id"), "evidence": form("evidence")}, nil
 	case "decide-corrections":
-		var decisions []map[string]any
+		decisions := []map[string]any{}
 		for _, field := range formArray("field") {
-			choice := form("decision." + field)
-			if choice == "" {
+			choice, reason := form("decision."+field), strings.TrimSpace(form("reason."+field))
+			switch choice {
+			case "":
 				continue // undecided: left pending
+			case "reject":
+				// The API would name the decision by its index in the
+				// body; the form names the field.
+				if reason == "" {
+					return nil, localProblem(field, "a rejection needs a reason; the requester is told it")
+				}
 			}
-			decisions = append(decisions, map[string]any{"field": field, "approve": choice == "approve",
-				"reason": form("reason." + field)})
+			decisions = append(decisions, map[string]any{"field": field, "approve": choice == "approve", "reason": reason})
 		}
 		return map[string]any{"decisions": decisions}, nil
 	}

@@ -246,6 +246,30 @@ func (p page) When(v any) string {
 	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
+// Day is the date of a time in the page's zone, for dates whose hour
+// means nothing (a hold's end, a backup's roll-off).
+func (p page) Day(v any) string {
+	w := p.When(v)
+	if len(w) < len("2006-01-02") {
+		return w
+	}
+	return w[:len("2006-01-02")]
+}
+
+// Size is a byte count as people read it.
+func (p page) Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 3 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %s (%d B)", v, []string{"KiB", "MiB", "GiB", "TiB"}[i], n)
+}
+
 func (c *Console) page(g *gin.Context, title string) page {
 	p := page{L: lang(g), Title: title, Path: g.Request.URL.RequestURI(), Idem: randomID(), loc: time.UTC}
 	if v, ok := g.Get("session"); ok {

@@ -21,10 +21,12 @@ import (
 
 	"github.com/dsrflow/dsrflow/api"
 	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/connector/sqldb"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
 	"github.com/dsrflow/dsrflow/store"
 	"github.com/dsrflow/dsrflow/store/storetest"
+	"github.com/dsrflow/dsrflow/workflows"
 )
 
 // These tests run the console on a real API and store with the workflow
@@ -414,6 +416,17 @@ func TestBothLanguages(t *testing.T) {
 		"status": names(request.Statuses), "type": append(names(request.Types), string(request.Unclassified)),
 		"channel": names(request.Channels), "deny": names(request.DenialReasons), "acting": names(request.ActingFors),
 		"language": names(request.Languages),
+		"ground":   names(request.DeletionGrounds),
+		"op":       {workflows.OpAccess, workflows.OpErase, workflows.OpCorrect, workflows.OpCheck, workflows.OpDeactivate},
+		"stepstatus": {workflows.StepRunning, workflows.StepDone, workflows.StepFailed, workflows.StepManual,
+			workflows.StepHeld, workflows.StepSkipped},
+		"taskstatus": {workflows.TaskOpen, workflows.TaskDone},
+		"decision":   {workflows.DecisionPending, workflows.DecisionApproved, workflows.DecisionRejected},
+		"vmethod":    {workflows.MethodCode, workflows.MethodPortal, workflows.MethodManual},
+		"strategy":   {sqldb.EraseDelete, sqldb.EraseMask, sqldb.ColumnNull, sqldb.ColumnHash, sqldb.ColumnFixed},
+		"act": {"verify", "resend-code", "request-info", "info-received", "extend", "deny", "complete", "withdraw",
+			"classify", "assign", "note", "complete-task", "decide-corrections", "issue-link", "recheck",
+			"confirm-cancellation", "revoke-cancellation"},
 	}
 	for prefix, words := range vocab {
 		for _, w := range words {
@@ -471,7 +484,7 @@ func TestClosedChart(t *testing.T) {
 	since := weekStart(now).AddDate(0, 0, -7*(closedWeeks-1))
 	at := func(days int) *time.Time { t := now.AddDate(0, 0, days); return &t }
 	item := func(closed, due *time.Time, overdue bool) queueItem {
-		return queueItem{QueueItem: api.QueueItem{DueAt: due, Overdue: overdue}, ClosedAt: closed}
+		return queueItem{QueueItem: api.QueueItem{DueAt: due, Overdue: overdue, ClosedAt: closed}}
 	}
 	// This week: two closed, one late; the week before: one, on time.
 	svg, byDue := closedChart(English, []queueItem{

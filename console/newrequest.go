@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -61,9 +62,64 @@ type newData struct {
 	Languages     []string
 	ActingFors    []string
 	Tenants       []string // the key's tenants, unless it has all
+	Grounds       []string
 	Form          map[string]string
-	Preview       *preview
-	PreviewError  *problem
+	// Corrections are the rows of the correction table, as typed.
+	Corrections  []corrRow
+	Preview      *preview
+	PreviewError *problem
+	// sent maps the API's corrections[i] to the form's row: empty rows are
+	// not sent, so the indexes differ.
+	sent []int
+}
+
+// corrRow is a row of the new request's correction table.
+type corrRow struct {
+	Field, Value string
+}
+
+// corrRows is how many correction rows the form offers at first; the
+// script adds more.
+const corrRows = 3
+
+// FieldError is what the API said about one of the form's fields, for the
+// form to show next to it; empty when it said nothing.
+func (d newData) FieldError(field string) string {
+	if d.Error == nil {
+		return ""
+	}
+	var out []string
+	for _, e := range d.Error.Errors {
+		if e.Field == field {
+			out = append(out, e.Reason)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// CorrError is what the API said about a correction row's field or value
+// ("field" or "value").
+func (d newData) CorrError(row int, part string) string {
+	for i, r := range d.sent {
+		if r == row {
+			return d.FieldError(fmt.Sprintf("corrections[%d].%s", i, part))
+		}
+	}
+	return ""
+}
+
+// typeNeeds says which of the form's type-specific parts a request type
+// takes; the API refuses the others.
+func typeNeeds(typ, part string) bool {
+	switch part {
+	case "corrections":
+		return typ == string(request.Correction)
+	case "grounds":
+		return typ == string(request.Deletion) || typ == string(request.AccountCancellation)
+	case "controller":
+		return typ == string(request.Portability)
+	}
+	return false
 }
 
 // preview is the schedule a request would get.
@@ -73,12 +129,13 @@ type preview struct {
 }
 
 var newFields = []string{"tenant", "jurisdiction", "policy_id", "type", "channel", "received_at", "name", "email",
-	"phone", "account_id", "language", "acting_for", "details"}
+	"phone", "account_id", "language", "acting_for", "details", "grounds", "controller"}
 
 func (c *Console) newData(g *gin.Context) (newData, error) {
 	l, s := lang(g), sess(g)
 	d := newData{page: c.page(g, l.T("nav.new")), Jurisdictions: jurisdictions, Types: names(request.Types),
 		Channels: intakeChannels, Languages: names(request.Languages), ActingFors: names(request.ActingFors),
+		Grounds: names(request.DeletionGrounds), Corrections: make([]corrRow, corrRows),
 		Form: map[string]string{"channel": string(request.ChannelPhone), "language": string(l)}}
 	if !slices.Contains(s.Tenants, auth.AllTenants) {
 		d.Tenants = s.Tenants
@@ -170,6 +227,21 @@ func (c *Console) openRequest(g *gin.Context) {
 		d.Form[k] = g.PostForm(k)
 	}
 	f := d.Form
+	fields, values := g.PostFormArray("corr_field"), g.PostFormArray("corr_value")
+	d.Corrections = d.Corrections[:0]
+	for i := range max(len(fields), len(values)) {
+		var r corrRow
+		if i < len(fields) {
+			r.Field = strings.TrimSpace(fields[i])
+		}
+		if i < len(values) {
+			r.Value = values[i]
+		}
+		d.Corrections = append(d.Corrections, r)
+	}
+	for len(d.Corrections) < corrRows {
+		d.Corrections = append(d.Corrections, corrRow{})
+	}
 	d.Preview, d.PreviewError = c.schedule(g.Request.Context(), g, f["policy_id"], f["type"], f["received_at"])
 	if g.PostForm("op") == "preview" {
 		c.render(g, http.StatusOK, "new", d)
@@ -188,6 +260,28 @@ func (c *Console) openRequest(g *gin.Context) {
 			"phone": strings.TrimSpace(f["phone"]), "account_id": strings.TrimSpace(f["account_id"]),
 			"language": f["language"], "acting_for": f["acting_for"]},
 		"details": f["details"], "received_at": received.UTC().Format(time.RFC3339),
+	}
+	// Only the parts the type takes go along: a correction typed before the
+	// type was changed to access is not a mistake to refuse.
+	typ := f["type"]
+	if typeNeeds(typ, "corrections") {
+		var cs []map[string]string
+		for i, r := range d.Corrections {
+			if r.Field == "" && strings.TrimSpace(r.Value) == "" {
+				continue
+			}
+			cs = append(cs, map[string]string{"field": r.Field, "value": r.Value})
+			d.sent = append(d.sent, i)
+		}
+		if len(cs) > 0 {
+			body["corrections"] = cs
+		}
+	}
+	if gr := f["grounds"]; gr != "" && typeNeeds(typ, "grounds") {
+		body["grounds"] = gr
+	}
+	if ctl := strings.TrimSpace(f["controller"]); ctl != "" && typeNeeds(typ, "controller") {
+		body["controller"] = ctl
 	}
 	if s.Actor != "" {
 		body["actor"] = s.Actor

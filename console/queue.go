@@ -34,11 +34,9 @@ type queueList struct {
 	NextCursor string      `json:"next_cursor"`
 }
 
-// queueItem is a case as the queue lists it. ClosedAt is read should the
-// API list it; until then the closed chart counts by due date.
+// queueItem is a case as the queue lists it.
 type queueItem struct {
 	api.QueueItem
-	ClosedAt *time.Time `json:"closed_at,omitempty"`
 }
 
 // row is a queue line.

@@ -3,7 +3,7 @@ package export
 import (
 	"archive/zip"
 	"bufio"
-	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,7 +92,8 @@ const utf8BOM = "\ufeff"
 // of objects, column name to value) and a CSV file, then the summary in the
 // requester's language and the manifest. It reads each part twice, once per
 // format, since a zip entry must be written whole before the next begins;
-// memory stays the same whatever the number of rows.
+// the part holds both forms of each row ready, so each pass only copies.
+// Memory stays the same whatever the number of rows.
 //
 // On an error, what was written to w is no package: discard it.
 func Package(ctx context.Context, w io.Writer, parts []Opener, m Meta) (Manifest, error) {
@@ -103,6 +104,7 @@ func Package(ctx context.Context, w io.Writer, parts []Opener, m Meta) (Manifest
 		return Manifest{}, fmt.Errorf("package: no summary in language %q", m.Language)
 	}
 	p := &packer{ctx: ctx, zw: zip.NewWriter(w), meta: m, taken: map[string]bool{}, buf: bufio.NewWriterSize(nil, 64<<10)}
+	p.zw.RegisterCompressor(zip.Deflate, p.compressor)
 	p.manifest = Manifest{Format: FormatVersion, Reference: m.Reference, CreatedAt: m.CreatedAt.UTC(),
 		Language: m.Language, MachineReadable: m.Portability, Datasets: []DatasetEntry{}, Files: []File{}}
 	for i, open := range parts {
@@ -111,7 +113,7 @@ func Package(ctx context.Context, w io.Writer, parts []Opener, m Meta) (Manifest
 		}
 	}
 	summary := summarize(p.manifest)
-	if err := p.entry(SummaryName, func(w *bufio.Writer) error {
+	if err := p.entry(SummaryName, smallLevel, func(w *bufio.Writer) error {
 		_, err := io.WriteString(w, summary)
 		return err
 	}); err != nil {
@@ -122,7 +124,7 @@ func Package(ctx context.Context, w io.Writer, parts []Opener, m Meta) (Manifest
 	if err != nil {
 		return Manifest{}, fmt.Errorf("package %s: manifest: %w", m.Reference, err)
 	}
-	if err := p.entry(ManifestName, func(w *bufio.Writer) error {
+	if err := p.entry(ManifestName, smallLevel, func(w *bufio.Writer) error {
 		_, err := w.Write(append(mf, '\n'))
 		return err
 	}); err != nil {
@@ -142,8 +144,35 @@ type packer struct {
 	manifest Manifest
 	taken    map[string]bool // file names, in lower case
 	buf      *bufio.Writer
-	fields   [][]byte
 	scratch  []byte
+	level    int                   // of the entry being written
+	flates   map[int]*flate.Writer // by level, reused from entry to entry
+}
+
+// Compression levels. Data files are most of a package and of the time it
+// takes: BestSpeed deflates them several times faster than the default
+// level for a zip a little larger. The summary and manifest are small.
+const (
+	dataLevel  = flate.BestSpeed
+	smallLevel = flate.DefaultCompression
+)
+
+// compressor is the zip's deflate: the writers are reused, since each
+// holds over half a megabyte of tables and a package has many entries.
+func (p *packer) compressor(w io.Writer) (io.WriteCloser, error) {
+	if fw := p.flates[p.level]; fw != nil {
+		fw.Reset(w)
+		return fw, nil
+	}
+	fw, err := flate.NewWriter(w, p.level)
+	if err != nil {
+		return nil, fmt.Errorf("deflate level %d: %w", p.level, err)
+	}
+	if p.flates == nil {
+		p.flates = map[int]*flate.Writer{}
+	}
+	p.flates[p.level] = fw
+	return fw, nil
 }
 
 // part writes the JSON files of a part's datasets in a first pass and
@@ -155,7 +184,7 @@ func (p *packer) part(open Opener) error {
 		e := DatasetEntry{Connector: d.Connector, Name: d.Name, Columns: d.Columns, Categories: categories(d.Columns)}
 		base := p.name(d)
 		e.JSON, e.CSV = base+".json", base+".csv"
-		err := p.entry(e.JSON, func(w *bufio.Writer) error { return p.writeJSON(w, r) })
+		err := p.entry(e.JSON, dataLevel, func(w *bufio.Writer) error { return p.writeJSON(w, r) })
 		e.Rows = r.Rows()
 		p.manifest.Datasets = append(p.manifest.Datasets, e)
 		p.manifest.Rows += e.Rows
@@ -171,7 +200,7 @@ func (p *packer) part(open Opener) error {
 		}
 		e := p.manifest.Datasets[i]
 		i++
-		if err := p.entry(e.CSV, func(w *bufio.Writer) error { return p.writeCSV(w, r) }); err != nil {
+		if err := p.entry(e.CSV, dataLevel, func(w *bufio.Writer) error { return p.writeCSV(w, r) }); err != nil {
 			return err
 		}
 		if r.Rows() != e.Rows {
@@ -202,10 +231,11 @@ func (p *packer) pass(open Opener, each func(r *PartReader) error) error {
 }
 
 // entry writes one file into the zip and lists it with its size and hash.
-func (p *packer) entry(name string, write func(w *bufio.Writer) error) error {
+func (p *packer) entry(name string, level int, write func(w *bufio.Writer) error) error {
 	if err := p.ctx.Err(); err != nil {
 		return err
 	}
+	p.level = level
 	zf, err := p.zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: p.meta.CreatedAt})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -245,35 +275,17 @@ func (p *packer) tick(rows int64) error {
 }
 
 // writeJSON writes the current dataset as an array of objects, one per
-// line. The part holds each value as JSON already; it is copied as is.
+// line. The part holds each row's object ready; it is copied as is.
 func (p *packer) writeJSON(bw *bufio.Writer, r *PartReader) error {
-	cols := r.Dataset().Columns
-	keys := make([][]byte, len(cols))
-	for i, c := range cols {
-		k, err := json.Marshal(c.Name)
-		if err != nil {
-			return err
-		}
-		sep := ","
-		if i == 0 {
-			sep = "{"
-		}
-		keys[i] = append(append([]byte(sep), k...), ':')
-	}
-	bw.WriteString("[")
+	bw.WriteByte('[')
 	for r.NextRow() {
 		if r.Rows() > 1 {
 			bw.WriteByte(',')
 		}
 		bw.WriteByte('\n')
-		for i, v := range r.Row() {
-			bw.Write(keys[i])
-			bw.Write(v)
+		if _, err := bw.Write(r.JSON()); err != nil {
+			return err
 		}
-		if len(cols) == 0 {
-			bw.WriteByte('{')
-		}
-		bw.WriteByte('}')
 		if err := p.tick(r.Rows()); err != nil {
 			return err
 		}
@@ -281,37 +293,26 @@ func (p *packer) writeJSON(bw *bufio.Writer, r *PartReader) error {
 	if r.Rows() > 0 {
 		bw.WriteByte('\n')
 	}
-	_, err := bw.WriteString("]\n")
-	if err != nil {
+	if _, err := bw.WriteString("]\n"); err != nil {
 		return err
 	}
 	return r.Err()
 }
 
 // writeCSV writes the current dataset as RFC 4180 CSV with a header row.
-// NULL and the empty string both become an empty field; the JSON file
-// tells them apart.
+// The part holds each row's record ready; it is copied as is.
 func (p *packer) writeCSV(bw *bufio.Writer, r *PartReader) error {
-	bw.WriteString(utf8BOM)
-	cols := r.Dataset().Columns
-	p.fields = p.fields[:0]
-	for _, c := range cols {
-		p.fields = append(p.fields, []byte(c.Name))
-	}
-	if err := writeRecord(bw, p.fields); err != nil {
-		return err
-	}
-	for r.NextRow() {
-		p.fields = p.fields[:0]
-		p.scratch = p.scratch[:0]
-		for _, v := range r.Row() {
-			f, err := p.field(v)
-			if err != nil {
-				return err
-			}
-			p.fields = append(p.fields, f)
+	p.scratch = append(p.scratch[:0], utf8BOM...)
+	for i, c := range r.Dataset().Columns {
+		if i > 0 {
+			p.scratch = append(p.scratch, ',')
 		}
-		if err := writeRecord(bw, p.fields); err != nil {
+		p.scratch = appendCSVField(p.scratch, c.Name)
+	}
+	p.scratch = append(p.scratch, '\r', '\n')
+	bw.Write(p.scratch)
+	for r.NextRow() {
+		if _, err := bw.Write(r.CSV()); err != nil {
 			return err
 		}
 		if err := p.tick(r.Rows()); err != nil {
@@ -319,58 +320,6 @@ func (p *packer) writeCSV(bw *bufio.Writer, r *PartReader) error {
 		}
 	}
 	return r.Err()
-}
-
-// field is the CSV text of a JSON value: a string's text, a number or a
-// boolean as written, an object or array as its JSON.
-func (p *packer) field(v json.RawMessage) ([]byte, error) {
-	switch {
-	case len(v) == 0 || string(v) == "null":
-		return nil, nil
-	case v[0] != '"':
-		return v, nil
-	case bytes.IndexByte(v, '\\') < 0:
-		return v[1 : len(v)-1], nil
-	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		return nil, err
-	}
-	// Appending to scratch may move it; earlier fields keep the old array.
-	start := len(p.scratch)
-	p.scratch = append(p.scratch, s...)
-	return p.scratch[start:], nil
-}
-
-// writeRecord writes one CSV record by RFC 4180: CRLF after each record, a
-// field quoted when it holds a comma, a quote or a line break. It is written
-// by hand because encoding/csv, told to end records with CRLF, also turns
-// each line break inside a value into CRLF, and the values must arrive
-// unchanged.
-func writeRecord(w *bufio.Writer, fields [][]byte) error {
-	for i, f := range fields {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		if bytes.ContainsAny(f, ",\"\r\n") {
-			w.WriteByte('"')
-			for {
-				j := bytes.IndexByte(f, '"')
-				if j < 0 {
-					break
-				}
-				w.Write(f[:j+1])
-				w.WriteByte('"')
-				f = f[j+1:]
-			}
-			w.Write(f)
-			w.WriteByte('"')
-			continue
-		}
-		w.Write(f)
-	}
-	_, err := w.WriteString("\r\n")
-	return err
 }
 
 // name finds the path, without extension, of a dataset's files: the

@@ -3,6 +3,7 @@ package export_test
 import (
 	"bytes"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"math"
@@ -140,16 +141,27 @@ func TestPartRoundTrip(t *testing.T) {
 			if d.Name != "customers" {
 				continue
 			}
-			row := r.Row()
+			var obj map[string]any
+			dec := json.NewDecoder(bytes.NewReader(r.JSON()))
+			dec.UseNumber()
+			if err := dec.Decode(&obj); err != nil {
+				t.Fatalf("row %d: %v: %s", r.Rows(), err, r.JSON())
+			}
+			rec, err := csv.NewReader(bytes.NewReader(r.CSV())).Read()
+			if err != nil {
+				t.Fatalf("row %d: %v: %q", r.Rows(), err, r.CSV())
+			}
+			if !bytes.HasSuffix(r.CSV(), []byte("\r\n")) || len(obj) != len(d.Columns) || len(rec) != len(d.Columns) {
+				t.Fatalf("row %d: %d keys, %d fields, want %d: %s %q", r.Rows(), len(obj), len(rec), len(d.Columns), r.JSON(), r.CSV())
+			}
 			for i, c := range profileRows[r.Rows()-1] {
-				var v any
-				dec := json.NewDecoder(bytes.NewReader(row[i]))
-				dec.UseNumber()
-				if err := dec.Decode(&v); err != nil {
-					t.Fatal(err)
+				name := d.Columns[i].Name
+				if v, ok := obj[name]; !ok || v != c.json {
+					t.Errorf("row %d column %s: %#v, want %#v", r.Rows(), name, v, c.json)
 				}
-				if v != c.json {
-					t.Errorf("row %d column %s: %#v, want %#v", r.Rows(), d.Columns[i].Name, v, c.json)
+				// encoding/csv reads a CRLF inside a quoted value as LF.
+				if want := strings.ReplaceAll(c.csv, "\r\n", "\n"); rec[i] != want {
+					t.Errorf("row %d column %s: CSV %q, want %q", r.Rows(), name, rec[i], want)
 				}
 			}
 		}
@@ -192,13 +204,13 @@ func TestPartTruncated(t *testing.T) {
 			t.Fatalf("a part cut at byte %d of %d read without error", n, len(part))
 		}
 	}
-	r := export.NewPartReader(bytes.NewReader(part[:bytes.LastIndex(part[:len(part)-1], []byte("\n"))+1]))
+	r := export.NewPartReader(bytes.NewReader(withoutEnd(t, part)))
 	for r.NextDataset() {
 	}
 	if !errors.Is(r.Err(), export.ErrTruncated) {
-		t.Errorf("cut at a line: %v, want ErrTruncated", r.Err())
+		t.Errorf("cut between frames: %v, want ErrTruncated", r.Err())
 	}
-	r = export.NewPartReader(bytes.NewReader(append(part, "[1]\n"...)))
+	r = export.NewPartReader(bytes.NewReader(append(part, 'E', 0)))
 	for r.NextDataset() {
 	}
 	if r.Err() == nil {
@@ -251,4 +263,16 @@ func TestPartWriterRefuses(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "amount") {
 		t.Fatalf("error %v does not name the column", err)
 	}
+}
+
+// withoutEnd cuts a part's end frame off, leaving whole frames: the part
+// as a crash before Close leaves it.
+func withoutEnd(t testing.TB, part []byte) []byte {
+	t.Helper()
+	// The end frame's JSON holds no capital E.
+	i := bytes.LastIndexByte(part, 'E')
+	if i < 0 || !bytes.HasPrefix(part[i+2:], []byte(`{"datasets":`)) || int(part[i+1]) != len(part)-i-2 {
+		t.Fatalf("no end frame at the end of the part: %q", part)
+	}
+	return part[:i]
 }

@@ -33,6 +33,23 @@ type Event struct {
 	RecordedAt time.Time `gorm:"column:recorded_at;not null"`
 	PrevHash   string    `gorm:"column:prev_hash;type:text;not null"`
 	Hash       string    `gorm:"column:hash;type:text;not null"`
+	// DetailHash is the SHA-256 of Detail, which the chain covers instead
+	// of Detail itself, so that retention can remove personal data from a
+	// detail and the chain still proves what happened and when. Events
+	// recorded before it existed have none and cover Detail directly.
+	DetailHash string `gorm:"column:detail_hash;type:text;not null;default:''"`
+	// RedactedAt is when retention replaced Detail with RedactedDetail.
+	RedactedAt *time.Time `gorm:"column:redacted_at"`
+}
+
+// RedactedDetail is the detail of an event whose personal data retention
+// removed. Nothing else may stand there: a changed detail either fails its
+// hash or shows as this.
+const RedactedDetail = `{"redacted":"personal data removed by retention"}`
+
+func detailHash(detail string) string {
+	sum := sha256.Sum256([]byte(detail))
+	return hex.EncodeToString(sum[:])
 }
 
 // TableName implements gorm's tabler.
@@ -130,6 +147,7 @@ func (s *Store) appendIn(tx *gorm.DB, e *Event) (appended bool, err error) {
 	if e.OccurredAt.IsZero() {
 		e.OccurredAt = e.RecordedAt
 	}
+	e.DetailHash = detailHash(e.Detail)
 	e.Hash = EventHash(e)
 	if err := tx.Create(e).Error; err != nil {
 		return false, fmt.Errorf("insert seq %d: %w", e.Seq, err)
@@ -144,10 +162,11 @@ func (s *Store) appendIn(tx *gorm.DB, e *Event) (appended bool, err error) {
 // moving characters from one field to the next changes the hash.
 //
 // ID and RecordedAt are left out: they are the database's bookkeeping, not
-// part of what happened.
+// part of what happened. An event with a DetailHash is covered through it
+// (and a leading "v2"), not through Detail.
 func EventHash(e *Event) string {
 	h := sha256.New()
-	for _, f := range []string{
+	fields := []string{
 		e.PrevHash,
 		e.CaseID,
 		strconv.FormatInt(e.Seq, 10),
@@ -156,7 +175,12 @@ func EventHash(e *Event) string {
 		e.Actor,
 		e.Detail,
 		e.OccurredAt.UTC().Format(time.RFC3339Nano),
-	} {
+	}
+	if e.DetailHash != "" {
+		fields[6] = e.DetailHash
+		fields = append([]string{"v2"}, fields...)
+	}
+	for _, f := range fields {
 		h.Write(strconv.AppendInt(nil, int64(len(f)), 10))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
@@ -215,6 +239,10 @@ func (c *chain) check(e *Event) *ChainError {
 		return broken(e.Seq, "seq repeated or out of order (expected %d)", c.next)
 	case e.Hash != EventHash(e):
 		return broken(e.Seq, "contents do not match hash")
+	case e.DetailHash != "" && e.RedactedAt == nil && detailHash(e.Detail) != e.DetailHash:
+		return broken(e.Seq, "detail does not match its hash")
+	case e.RedactedAt != nil && (e.DetailHash == "" || e.Detail != RedactedDetail):
+		return broken(e.Seq, "detail altered under the name of redaction")
 	case e.PrevHash != c.prevHash:
 		return broken(e.Seq, "prev_hash does not match the hash of seq %d", e.Seq-1)
 	}

@@ -33,6 +33,9 @@ func (s *Store) GrantApp(ctx context.Context, role string) error {
 		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + sch + " TO " + role,
 		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + sch + " TO " + role,
 		"REVOKE UPDATE, DELETE, TRUNCATE ON " + sch + ".audit_events FROM " + role,
+		// Retention blanks personal data in details; the chain covers each
+		// detail's hash, so any other change to a detail is caught.
+		"GRANT UPDATE (detail, redacted_at) ON " + sch + ".audit_events TO " + role,
 	} {
 		if err := s.db.WithContext(ctx).Exec(stmt).Error; err != nil {
 			return fmt.Errorf("grant to %s: %w", role, err)

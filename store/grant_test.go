@@ -48,6 +48,8 @@ func TestGrantAppCannotRewriteTheAuditTrail(t *testing.T) {
 		"SELECT * FROM audit_events",
 		"INSERT INTO audit_events (case_id, seq, key, kind, actor, detail, prev_hash, hash, occurred_at, recorded_at) VALUES ('c1', 2, 'k2', 'case.noted', 'staff', '{}', 'x', 'y', now(), now())",
 		"UPDATE cases SET assignee = 'li' WHERE id = 'c1'",
+		// Retention redacts details; VerifyChain catches any other change.
+		"UPDATE audit_events SET detail = '{}', redacted_at = now() WHERE case_id = 'c1'",
 		"DELETE FROM idempotent_responses",
 	} {
 		if err := as(allowed); err != nil {
@@ -55,7 +57,9 @@ func TestGrantAppCannotRewriteTheAuditTrail(t *testing.T) {
 		}
 	}
 	for _, denied := range []string{
-		"UPDATE audit_events SET detail = '{}' WHERE case_id = 'c1'",
+		"UPDATE audit_events SET hash = 'z' WHERE case_id = 'c1'",
+		"UPDATE audit_events SET detail_hash = 'z' WHERE case_id = 'c1'",
+		"UPDATE audit_events SET kind = 'case.completed' WHERE case_id = 'c1'",
 		"DELETE FROM audit_events WHERE case_id = 'c1'",
 		"TRUNCATE audit_events",
 	} {

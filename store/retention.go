@@ -71,6 +71,14 @@ func (s *Store) AttachmentHeldElsewhere(ctx context.Context, ref, caseID string)
 // case summary of a closed case, and records that in its audit trail, in
 // one transaction. What proves compliance stays: type, dates, outcome,
 // denial reason and the audit trail. It is idempotent.
+// PersonalDetailKinds are the audit events whose details may hold personal
+// data: free text written by staff or the requester, and the names of
+// attached files. Retention redacts them; the kind, actor, time and the
+// chain stay.
+var PersonalDetailKinds = []string{"case.noted", "case.verified", "case.denied", "case.completed", "case.withdrawn",
+	"info.requested", "info.received", "email.received", "task.completed", "correction.approved", "correction.rejected",
+	"cancellation.confirmed", "cancellation.recheck", "fulfilment.awaiting_requester", "fulfilment.failed"}
+
 func (s *Store) RemovePersonalData(ctx context.Context, caseID string, detail string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := s.lockCase(tx, caseID)
@@ -87,6 +95,13 @@ func (s *Store) RemovePersonalData(ctx context.Context, caseID string, detail st
 		if _, err := s.appendIn(tx, &Event{CaseID: caseID, Key: "retention:personal_data_removed",
 			Kind: "case.personal_data_removed", Actor: "retention", Detail: detail, OccurredAt: now}); err != nil {
 			return fmt.Errorf("remove personal data of case %s: %w", caseID, err)
+		}
+		// The details that may hold personal data (staff's words, file
+		// names) go; the chain covers their hashes, so it still verifies.
+		err = tx.Model(&Event{}).Where("case_id = ? AND kind IN ? AND detail_hash <> '' AND redacted_at IS NULL", caseID, PersonalDetailKinds).
+			Updates(map[string]any{"detail": RedactedDetail, "redacted_at": now}).Error
+		if err != nil {
+			return fmt.Errorf("redact the audit details of case %s: %w", caseID, err)
 		}
 		err = tx.Model(&Case{}).Where("id = ?", caseID).Updates(map[string]any{
 			"requester_name": "", "requester_email": "", "requester_phone": "", "requester_account_id": "",

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -414,7 +416,10 @@ func TestVerifyChainDetectsTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev.Detail = `{"i":22}`
-		if err := events().Where("id = ?", ev.ID).Updates(map[string]any{"detail": ev.Detail, "hash": store.EventHash(&ev)}).Error; err != nil {
+		sum := sha256.Sum256([]byte(ev.Detail))
+		ev.DetailHash = hex.EncodeToString(sum[:])
+		if err := events().Where("id = ?", ev.ID).Updates(map[string]any{"detail": ev.Detail, "detail_hash": ev.DetailHash,
+			"hash": store.EventHash(&ev)}).Error; err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DB().WithContext(ctx).Where("case_id = ? AND seq = ?", "deleted", 3).Delete(&store.Event{}).Error; err != nil {
@@ -430,7 +435,7 @@ func TestVerifyChainDetectsTampering(t *testing.T) {
 			seq    int64
 			reason string
 		}{
-			"edited":   {3, "contents"},
+			"edited":   {3, "detail"},
 			"rehashed": {3, "prev_hash"},
 			"deleted":  {3, "missing"},
 			"swapped":  {2, "contents"},
@@ -684,6 +689,57 @@ func TestCaseMessages(t *testing.T) {
 		}
 		if _, err := s.CaseByReference(ctx, "DSR-NONE"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown reference: %v", err)
+		}
+	})
+}
+
+// Retention removes personal data from audit details and the chain still
+// verifies; a detail changed under the name of redaction does not.
+func TestRedactionKeepsTheChain(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		closed := time.Date(2022, 1, 2, 3, 4, 5, 0, time.UTC)
+		if err := s.SaveCase(ctx, &store.Case{ID: "old", Reference: "DSR-OLD", Tenant: "shop", Type: "access", Channel: "api",
+			Status: "completed", PolicyID: "gdpr", ReceivedAt: closed.Add(-time.Hour), ClosedAt: &closed,
+			RequesterEmail: "li.lei@example.test"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range []store.Event{
+			{Key: "opened", Kind: "case.opened", Detail: `{"type":"access"}`},
+			{Key: "note", Kind: "case.noted", Detail: `{"note":"Li Lei called from +86 138 0000 0000"}`},
+			{Key: "done", Kind: "case.completed", Detail: `{"summary":"sent to li.lei@example.test"}`},
+		} {
+			e.CaseID, e.Actor = "old", "staff"
+			if _, err := s.AppendEvent(ctx, &e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.RemovePersonalData(ctx, "old", `{"closed_before":"2023-01-01"}`); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.Events(ctx, "old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			redacted := e.Kind == "case.noted" || e.Kind == "case.completed"
+			if redacted != (e.Detail == store.RedactedDetail) || redacted != (e.RedactedAt != nil) {
+				t.Errorf("%s: detail %s, redacted at %v", e.Kind, e.Detail, e.RedactedAt)
+			}
+			if strings.Contains(e.Detail, "li.lei") || strings.Contains(e.Detail, "138") {
+				t.Errorf("%s still holds personal data: %s", e.Kind, e.Detail)
+			}
+		}
+		if err := s.VerifyChain(ctx, "old"); err != nil {
+			t.Fatalf("the chain broke with redaction: %v", err)
+		}
+		if err := s.DB().Model(&store.Event{}).Where("case_id = ? AND kind = ?", "old", "case.noted").
+			Update("detail", `{"note":"nothing happened"}`).Error; err != nil {
+			t.Fatal(err)
+		}
+		var ce *store.ChainError
+		if err := s.VerifyChain(ctx, "old"); !errors.As(err, &ce) || !strings.Contains(ce.Reason, "redaction") {
+			t.Errorf("a forged detail passed as redacted: %v", err)
 		}
 	})
 }

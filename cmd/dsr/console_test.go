@@ -67,6 +67,12 @@ func artifactsDir(t *testing.T) string {
 // slowly.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	// Not t.TempDir: its removal fails the test when Chromium's helpers
+	// still write to the profile for a moment after the browser exits.
+	profile, err := os.MkdirTemp("", "dsr-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Flag("headless", true),
@@ -78,20 +84,37 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1400, 1000),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		for try := 0; ; try++ {
+			err := os.RemoveAll(profile)
+			if err == nil {
+				return
+			}
+			if try == 50 {
+				t.Logf("remove the Chromium profile: %v", err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
 }
 
-// run runs browser steps, failing the test with what step failed.
+// browse runs browser steps, failing the test with what step failed. After
+// an action, wait for #done[data-action=…]: a bare #done may still be the
+// previous action's, on the page being left.
 func browse(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
 	t.Helper()
 	if err := chromedp.Run(ctx, actions...); err != nil {
@@ -200,7 +223,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#act-verify`),
 		chromedp.SendKeys(`#act-verify textarea[name=note]`, "Called back on the number on file; confirmed the last order"),
 		chromedp.Submit(`#act-verify`),
-		chromedp.WaitVisible(`#done`),
+		chromedp.WaitVisible(`#done[data-action="verify"]`, chromedp.ByQuery),
 		chromedp.Text(`#case-status`, &status),
 	)
 	if status != "In progress" {
@@ -221,7 +244,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	browse(t, ctx, "extend with a reason",
 		chromedp.SendKeys(`#act-extend textarea[name=reason]`, reason),
 		chromedp.Submit(`#act-extend`),
-		chromedp.WaitVisible(`#done`),
+		chromedp.WaitVisible(`#done[data-action="extend"]`, chromedp.ByQuery),
 		chromedp.Text(`#extensions`, &text),
 	)
 	if !strings.Contains(text, reason) || !strings.Contains(text, "Wang Fang via key:dpo-office") {
@@ -233,7 +256,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	browse(t, ctx, "complete",
 		chromedp.SendKeys(`#act-complete textarea[name=summary]`, "Order history sent by post"),
 		chromedp.Submit(`#act-complete`),
-		chromedp.WaitVisible(`#done`),
+		chromedp.WaitVisible(`#done[data-action="complete"]`, chromedp.ByQuery),
 		chromedp.Text(`#case-status`, &status),
 	)
 	if status != "Completed" {

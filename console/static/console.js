@@ -35,6 +35,36 @@
       .catch(function () {});
   }
 
+  // Show only the parts the chosen type takes; the server sends only those
+  // anyway, so without the script all of them show and nothing is lost.
+  var typ = document.getElementById("type");
+  function showParts() {
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset.typed"), function (fs) {
+      fs.hidden = (fs.getAttribute("data-types") || "").split(" ").indexOf(typ.value) < 0;
+    });
+  }
+
+  // One more empty correction row, a copy of the last without its values.
+  var rows = document.querySelector("#corrections tbody");
+  var add = document.getElementById("add-correction");
+  if (rows && add) {
+    add.hidden = false;
+    add.addEventListener("click", function () {
+      var last = rows.lastElementChild;
+      var row = last.cloneNode(true);
+      var n = rows.children.length;
+      Array.prototype.forEach.call(row.querySelectorAll(".field-error"), function (e) { e.remove(); });
+      Array.prototype.forEach.call(row.querySelectorAll("input"), function (i) {
+        i.value = "";
+        i.id = i.id.replace(/-[0-9]+$/, "-" + n);
+      });
+      rows.appendChild(row);
+      row.querySelector("input").focus();
+    });
+  }
+
+  typ.addEventListener("change", showParts);
+  showParts();
   jur.addEventListener("change", function () { filterPolicies(); preview(); });
   ["policy", "type", "received_at"].forEach(function (id) {
     document.getElementById(id).addEventListener("change", preview);
