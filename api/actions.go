@@ -105,6 +105,10 @@ func (s *Server) act(a action) gin.HandlerFunc {
 			s.keepClosedBooks(c, a, id, in)
 			return
 		}
+		if a.update == workflows.IssueLinkUpdate && errors.As(err, &nf) {
+			s.relink(c, id, p, in.(*workflows.NoteInput))
+			return
+		}
 		if err != nil {
 			s.actionFailed(c, a, id, err)
 			return

@@ -18,6 +18,7 @@ func Register(r sdkworker.Registry, wf *workflows.Workflows, acts *activities.Ac
 	r.RegisterWorkflowWithOptions(wf.Request, workflow.RegisterOptions{Name: workflows.RequestName})
 	r.RegisterWorkflowWithOptions(wf.Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
 	r.RegisterWorkflowWithOptions(wf.Erasure, workflow.RegisterOptions{Name: workflows.ErasureName})
+	r.RegisterWorkflowWithOptions(wf.Relink, workflow.RegisterOptions{Name: workflows.RelinkName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 

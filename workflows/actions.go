@@ -531,6 +531,9 @@ func (r *run) validateInfoReceived(in NoteInput) error {
 	if r.st.Status != request.AwaitingRequester {
 		return refused("the case is not waiting for the requester")
 	}
+	if r.f.awaitingConfirm || (r.st.Fulfilment != nil && r.st.Fulfilment.Cancellation != nil) {
+		return refused("the account cancellation waits for the requester: use recheck once they settled, or confirm-cancellation")
+	}
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/connector"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/request"
@@ -884,6 +885,7 @@ func TestRecordHistoriesFulfilment(t *testing.T) {
 		&activities.Activities{
 			Store: storetest.Open(t, store.SQLite), Mailer: rec.out, Texter: rec.texts, From: "dpo@example.test", DPO: "dpo@example.test",
 			CodeKey: bytes.Repeat([]byte("c"), 32), Registry: reg,
+			Exports: &activities.Exports{Links: &export.Signer{Key: bytes.Repeat([]byte("l"), 32)}, PublicURL: "http://dsr.test"},
 		})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
@@ -945,6 +947,24 @@ func TestRecordHistoriesFulfilment(t *testing.T) {
 				t.Fatalf("closed %s, want completed", res.Status)
 			}
 			writeHistory(t, c, workflows.WorkflowID(id), filepath.Join(historyDir, sc.name+".json"))
+			if sc.typ == request.Deletion {
+				// The erasure of what the hold keeps waits for years: its
+				// history so far is its first command, the timer.
+				writeHistory(t, c, "dsr-erasure:"+id, filepath.Join(historyDir, "erasure-waiting.json"))
+			}
 		})
 	}
+	t.Run("relink", func(t *testing.T) {
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "dsr-relink:replay", TaskQueue: "replay-fulfil"},
+			workflows.RelinkName, workflows.RelinkInput{CaseID: "00000000-0000-4000-8000-100000000001", Reference: "DSR-REPLAY-F001",
+				Tenant: "shop", Type: request.Access, PolicyID: "gdpr", Actor: "staff", Key: "k1",
+				Requester: workflows.Requester{Email: person, Language: request.English}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		writeHistory(t, c, "dsr-relink:replay", filepath.Join(historyDir, "relink.json"))
+	})
 }

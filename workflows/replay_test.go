@@ -73,6 +73,8 @@ func replayer(t *testing.T, wf any) sdkworker.WorkflowReplayer {
 	}
 	r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: workflows.RequestName})
 	r.RegisterWorkflowWithOptions((&workflows.Workflows{}).Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
+	r.RegisterWorkflowWithOptions((&workflows.Workflows{}).Erasure, workflow.RegisterOptions{Name: workflows.ErasureName})
+	r.RegisterWorkflowWithOptions((&workflows.Workflows{Policies: presets(t)}).Relink, workflow.RegisterOptions{Name: workflows.RelinkName})
 	return r
 }
 

@@ -164,6 +164,8 @@ type State struct {
 	Fulfilment *Fulfilment `json:"fulfilment,omitempty"`
 	// Grounds is why a deletion was asked for.
 	Grounds request.DeletionGround `json:"grounds,omitempty"`
+	// Controller is the receiving controller a portability request names.
+	Controller string `json:"controller,omitempty"`
 
 	// resumeTo is the status a case returns to when the requester answers.
 	resumeTo request.Status
@@ -242,7 +244,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		CaseID: in.CaseID, Reference: in.Reference, Tenant: in.Tenant, Type: in.Type,
 		Channel: in.Channel, PolicyID: in.PolicyID,
 		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
-		Requester: in.Requester, OpenedBy: in.OpenedBy, Grounds: in.Grounds, sent: map[string]int{},
+		Requester: in.Requester, OpenedBy: in.OpenedBy, Grounds: in.Grounds, Controller: in.Controller, sent: map[string]int{},
 	}
 	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
 		recording: workflow.NewMutex(ctx)}

@@ -440,6 +440,33 @@ func TestFulfilAccessEndToEnd(t *testing.T) {
 	if strings.Contains(string(files["shop/customers.json"]), "zhang") || strings.Contains(string(files["shop/addresses.csv"]), "北京") {
 		t.Error("someone else's data is in alice's export")
 	}
+
+	// The case is closed; staff send a fresh link all the same, once
+	// however often the request is retried.
+	headers := map[string]string{"Content-Type": "application/json", "Idempotency-Key": "relink-1", "Authorization": "Bearer " + s.key}
+	for range 2 {
+		expect(t, "issue a fresh link", s.send(headers, "POST", "/v1/requests/"+id+"/issue-link", `{"note":"the first expired"}`), http.StatusOK)
+	}
+	// The links differ only when they expire in another second, so count
+	// the mails rather than compare the links.
+	var fresh mailboxMessage
+	seen := 0
+	s.awaitMail("fresh link", func(m mailboxMessage) bool {
+		if slices.Contains(m.To, "alice@example.com") && strings.Contains(m.Body, "/v1/exports/") && m.MessageID != mail.MessageID {
+			fresh = m
+			seen++
+		}
+		return seen > 0
+	})
+	i := strings.Index(fresh.Body, "/v1/exports/")
+	freshPath := strings.Fields(fresh.Body[i:])[0]
+	if r := s.send(nil, "GET", freshPath, ""); r.status != http.StatusOK || r.ctype != "application/zip" {
+		t.Errorf("fresh link: %d %s", r.status, r.ctype)
+	}
+	ev := s.events(id, "export.link_issued")
+	if n := strings.Count(ev.raw, `"export.link_issued"`); n != 2 {
+		t.Errorf("%d export.link_issued events, want the first and one fresh", n)
+	}
 }
 
 func mapsKeys(m map[string][]byte) []string {
