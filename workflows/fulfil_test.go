@@ -22,8 +22,8 @@ import (
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/connector"
-	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/devserver"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/request"
 	"github.com/dsrflow/dsrflow/sms"
