@@ -102,7 +102,7 @@ func (s *Server) summarizeRequests(c *gin.Context) {
 // queueParams are the query parameters of the queue; anything else is an
 // error, so a typo never silently widens a list.
 var queueParams = []string{"status", "type", "tenant", "channel", "overdue", "due_before", "due_after",
-	"received_from", "received_to", "assignee", "reference", "limit", "cursor"}
+	"received_from", "received_to", "closed_after", "assignee", "reference", "limit", "cursor"}
 
 func parseQueueFilter(c *gin.Context) (store.CaseFilter, []FieldError) {
 	var f store.CaseFilter
@@ -153,6 +153,7 @@ func parseQueueFilter(c *gin.Context) (store.CaseFilter, []FieldError) {
 	}
 	f.DueBefore, f.DueAfter = instant("due_before"), instant("due_after")
 	f.ReceivedFrom, f.ReceivedTo = instant("received_from"), instant("received_to")
+	f.ClosedAfter = instant("closed_after")
 	f.Assignee, f.Reference = q.Get("assignee"), q.Get("reference")
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

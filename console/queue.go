@@ -171,7 +171,7 @@ func (c *Console) charts(g *gin.Context, d *queueData) error {
 
 	since := weekStart(now).AddDate(0, 0, -7*(closedWeeks-1))
 	closed, err := c.listAll(g, url.Values{"status": {"completed,denied,withdrawn"},
-		"due_after": {since.Format(time.RFC3339)}})
+		"closed_after": {since.Format(time.RFC3339)}})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ type CaseFilter struct {
 	Overdue                  *bool
 	DueBefore, DueAfter      *time.Time
 	ReceivedFrom, ReceivedTo *time.Time
+	ClosedAfter              *time.Time
 	Assignee                 string
 	Reference                string
 	// Limit is the page size (1-500; 0 means 50).
@@ -65,6 +66,9 @@ func (f CaseFilter) apply(db *gorm.DB) *gorm.DB {
 	}
 	if f.ReceivedFrom != nil {
 		db = db.Where("received_at >= ?", normTime(*f.ReceivedFrom))
+	}
+	if f.ClosedAfter != nil {
+		db = db.Where("closed_at >= ?", normTime(*f.ClosedAfter))
 	}
 	if f.ReceivedTo != nil {
 		db = db.Where("received_at < ?", normTime(*f.ReceivedTo))

@@ -28,6 +28,9 @@ func seedQueue(t *testing.T, s *store.Store) []*store.Case {
 		}
 		c.Overdue = i%6 == 1
 		c.OpenedBy = []string{"k1", "k2", "k3"}[i%3]
+		if c.Status == "completed" {
+			c.ClosedAt = ptr(base.Add(time.Duration(i) * 24 * time.Hour))
+		}
 		if err := s.SaveCase(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
@@ -116,12 +119,13 @@ func TestListCasesFilters(t *testing.T) {
 				{"overdue", store.CaseFilter{Overdue: &yes}, func(c *store.Case) bool { return c.Overdue }},
 				{"due before", store.CaseFilter{DueBefore: &due}, func(c *store.Case) bool { return c.DueAt != nil && c.DueAt.Before(due) }},
 				{"due after", store.CaseFilter{DueAfter: &due}, func(c *store.Case) bool { return c.DueAt != nil && !c.DueAt.Before(due) }},
+				{"closed after", store.CaseFilter{ClosedAfter: &due}, func(c *store.Case) bool { return c.ClosedAt != nil && !c.ClosedAt.Before(due) }},
 				{"reference", store.CaseFilter{Reference: "DSR-c07"}, func(c *store.Case) bool { return c.ID == "c07" }},
 				{"tenant and status", store.CaseFilter{Tenants: []string{"bank"}, Statuses: []string{"pending_verification"}},
 					func(c *store.Case) bool { return c.Tenant == "bank" && c.Status == "pending_verification" }},
 			} {
 				cs, _, err := s.ListCases(ctx, store.CaseFilter{Limit: 500, Tenants: tt.f.Tenants, OpenedBy: tt.f.OpenedBy,
-					Statuses: tt.f.Statuses, Overdue: tt.f.Overdue, DueBefore: tt.f.DueBefore, DueAfter: tt.f.DueAfter, Reference: tt.f.Reference})
+					Statuses: tt.f.Statuses, Overdue: tt.f.Overdue, DueBefore: tt.f.DueBefore, DueAfter: tt.f.DueAfter, ClosedAfter: tt.f.ClosedAfter, Reference: tt.f.Reference})
 				if err != nil {
 					t.Fatal(err)
 				}
