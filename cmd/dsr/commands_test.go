@@ -154,7 +154,7 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, stderr := dsr(t, env, "audit", "verify")
-	if code != 1 || !strings.Contains(out, "case case-a broken at seq 2: contents do not match hash") ||
+	if code != 1 || !strings.Contains(out, "case case-a broken at seq 2: detail does not match its hash") ||
 		!strings.Contains(out, "case case-b broken at seq 1: event missing") || !strings.Contains(stderr, "2 audit trails broken") {
 		t.Errorf("tampered: exit %d, %q, %s", code, out, stderr)
 	}
