@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,7 +20,6 @@ import (
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/connector"
-	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/mail"
 	"github.com/dsrflow/dsrflow/request"
@@ -844,24 +841,8 @@ func TestRecordHistoriesFulfilment(t *testing.T) {
 	if !*record {
 		t.Skip("records histories only with -record")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	ctx := context.Background()
-	srv, err := devserver.Start(ctx, devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
-	sealer := historyCodec(t)
-	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: sealer.DataConverter(), FailureConverter: sealer.FailureConverter()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := recordingClient(t)
 
 	const person = "person@example.test"
 	kept := time.Now().AddDate(3, 0, 0).UTC().Truncate(time.Second)

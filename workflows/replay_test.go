@@ -261,28 +261,37 @@ func (rec *recorder) textedCode(t *testing.T) string {
 	return ""
 }
 
-func TestRecordHistories(t *testing.T) {
-	if !*record {
-		t.Skip("records histories only with -record")
-	}
+// recordingClient starts a Temporal dev server for recording histories and
+// returns a client that seals payloads as the engine does; both stop when
+// t ends.
+func recordingClient(t *testing.T) client.Client {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx := context.Background()
-	srv, err := devserver.Start(ctx, devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr})
+	srv, err := devserver.Start(context.Background(), devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Stop()
+	t.Cleanup(func() { srv.Stop() })
 	sealer := historyCodec(t)
 	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: sealer.DataConverter(), FailureConverter: sealer.FailureConverter()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(c.Close)
+	return c
+}
+
+func TestRecordHistories(t *testing.T) {
+	if !*record {
+		t.Skip("records histories only with -record")
+	}
+	ctx := context.Background()
+	c := recordingClient(t)
 	rec := &recorder{c: c, out: &outbox{}, texts: &sms.Outbox{}}
 	w := worker.New(c, "replay", &workflows.Workflows{Policies: presets(t)}, &activities.Activities{
 		Store: storetest.Open(t, store.SQLite), Mailer: rec.out, Texter: rec.texts, From: "dpo@example.test", DPO: "dpo@example.test",
