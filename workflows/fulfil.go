@@ -48,6 +48,9 @@ type fulfilment struct {
 	awaitingConfirm bool
 	// rechecks counts staff's requests to check the account again.
 	rechecks int
+	// checkRound numbers the account checks, which repeat until the
+	// requester has settled; each round is a new request to the systems.
+	checkRound int
 }
 
 // fulfillable reports whether the engine fulfils a type through
@@ -139,9 +142,15 @@ func (r *run) subject() connector.Subject {
 	return connector.Subject{Email: q.Email, Phone: q.Phone, AccountID: q.AccountID}
 }
 
+// call names an operation on a connector; its key is the same on every
+// retry of the operation.
 func (r *run) call(c connector.Info, op string) activities.ConnectorCall {
+	round := 0
+	if op == OpCheck {
+		round = r.f.checkRound
+	}
 	return activities.ConnectorCall{CaseID: r.st.CaseID, Connector: c.Name,
-		Key: fmt.Sprintf("%s:%s:%s:%d", r.st.CaseID, op, c.Name, r.st.sent["round:"+op]), Subject: r.subject()}
+		Key: fmt.Sprintf("%s:%s:%s:%d", r.st.CaseID, op, c.Name, round), Subject: r.subject()}
 }
 
 // connectorOptions retry an operation with backoff as the connector's
@@ -760,7 +769,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 	checkable := slices.DeleteFunc(slices.Clone(r.f.conns), func(c connector.Info) bool { return c.Kind == connector.KindManual })
 	var told string
 	for round := 0; ; round++ {
-		st.sent["round:"+OpCheck] = round
+		r.f.checkRound = round
 		var obstacles []connector.Obstacle
 		r.onEach(ctx, OpCheck, checkable, func(ctx workflow.Context, conn connector.Info) (string, error) {
 			var got []connector.Obstacle
