@@ -60,6 +60,18 @@ type Calendar struct {
 	weekend  [7]bool
 	holidays map[Date]string
 	workdays map[Date]bool
+	// spec is what the calendar was built from; Pin hands it to a case.
+	spec Spec
+}
+
+// Pin returns a spec from which New builds a calendar that answers exactly
+// as c does for every day from first to last. A case records it in its
+// history at opening, so a calendar edited or removed later never moves a
+// running case's dates. Data calendars return their whole spec: it is
+// small and already bounded.
+func (c *Calendar) Pin(first, last Date) (Spec, error) {
+	_, _ = first, last
+	return c.spec, nil
 }
 
 // Covers reports whether the calendar has data for d.

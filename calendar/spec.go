@@ -110,6 +110,7 @@ func New(s Spec) (*Calendar, error) {
 		Sources:     s.Sources,
 		FirstYear:   s.FirstYear,
 		LastYear:    s.LastYear,
+		spec:        s,
 		holidays:    make(map[Date]string),
 		workdays:    make(map[Date]bool),
 	}

@@ -57,6 +57,8 @@ type Policy struct {
 	// TimeZone is Location's name, kept for display and JSON.
 	TimeZone string         `json:"time_zone"`
 	Location *time.Location `json:"-"`
+	// spec is what the policy was built from; Pin hands it to a case.
+	spec Spec
 }
 
 // Spec is a policy as written in config. Periods stay strings so that any
@@ -98,6 +100,7 @@ func New(s Spec, calendars map[string]*calendar.Calendar) (*Policy, error) {
 		Description:  s.Description,
 		StopTheClock: s.StopTheClock,
 		CalendarID:   s.Calendar,
+		spec:         s,
 	}
 
 	var err error
