@@ -238,7 +238,11 @@ func (r *run) markVerified(ctx workflow.Context, method, by, note string) error 
 	st.VerifiedAt = &now
 	st.Verification.Method, st.Verification.By = method, by
 	st.Verification.codeHash, st.Verification.ExpiresAt = "", nil
-	st.Status = request.InProgress
+	if st.Status != request.InProgress { // a portal-verified case opened in progress
+		if err := r.apply(evVerified); err != nil {
+			return err
+		}
+	}
 	planChanged := false
 	if st.Due == nil {
 		planChanged = r.plan(ctx)
@@ -435,7 +439,9 @@ func (r *run) deny(ctx workflow.Context, in DenyInput) (State, error) {
 		return *r.st, err
 	}
 	st := r.st
-	st.Status, st.Outcome = request.Denied, "denied"
+	if err := r.apply(evDenied); err != nil {
+		return *r.st, err
+	}
 	st.DenialReason, st.Explanation = in.Reason, in.Explanation
 	r.close(ctx)
 	r.changed++
@@ -469,7 +475,10 @@ func (r *run) complete(ctx workflow.Context, in CompleteInput) (State, error) {
 		return *r.st, err
 	}
 	st := r.st
-	st.Status, st.Outcome, st.Summary = request.Completed, "completed", in.Summary
+	if err := r.apply(evCompleted); err != nil {
+		return *r.st, err
+	}
+	st.Summary = in.Summary
 	r.close(ctx)
 	r.changed++
 	r.notifyRequester(ctx, "completion", noticeData{Summary: in.Summary})
@@ -484,8 +493,9 @@ func (r *run) withdraw(ctx workflow.Context, in NoteInput) (State, error) {
 	if err := r.validateWithdraw(in); err != nil {
 		return *r.st, err
 	}
-	st := r.st
-	st.Status, st.Outcome = request.Withdrawn, "withdrawn"
+	if err := r.apply(evWithdrawn); err != nil {
+		return *r.st, err
+	}
 	r.close(ctx)
 	r.changed++
 	r.notifyRequester(ctx, "withdrawn", noticeData{})
@@ -513,7 +523,10 @@ func (r *run) requestInfo(ctx workflow.Context, in NoteInput) (State, error) {
 		return *r.st, err
 	}
 	st := r.st
-	st.resumeTo, st.Status, st.InfoNeeded = st.Status, request.AwaitingRequester, in.Note
+	if err := r.apply(evInfoRequested); err != nil {
+		return *r.st, err
+	}
+	st.InfoNeeded = in.Note
 	if r.pol.StopTheClock && st.Due != nil {
 		st.Pauses = append(st.Pauses, Pause{From: workflow.Now(ctx)})
 	}
@@ -554,7 +567,10 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
 		detail["from"], detail["to"] = st.Due.Date.String(), due.Date.String()
 		r.moveDue(ctx, due)
 	}
-	st.Status, st.InfoNeeded = st.resumeTo, ""
+	if err := r.apply(evInfoReceived); err != nil {
+		return *r.st, err
+	}
+	st.InfoNeeded = ""
 	r.changed++
 	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.received:%d", st.sent["info_request"]), "info.received", actorOr(in.Actor), detail))
 	return *r.st, err

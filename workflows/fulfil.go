@@ -129,7 +129,10 @@ func (r *run) finish(ctx workflow.Context, summary string) error {
 	if st.Status.Closed() {
 		return nil
 	}
-	st.Status, st.Outcome, st.Summary = request.Completed, "completed", summary
+	if err := r.apply(evCompleted); err != nil {
+		return err
+	}
+	st.Summary = summary
 	r.close(ctx)
 	r.changed++
 	r.notifyRequester(ctx, "completion", noticeData{Summary: summary})
@@ -839,7 +842,10 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 func (r *run) waitForRequester(ctx workflow.Context, kind, info string, ready func() bool, every time.Duration) error {
 	st := r.st
 	if kind != "" {
-		st.resumeTo, st.Status, st.InfoNeeded = request.InProgress, request.AwaitingRequester, info
+		if err := r.apply(evRequesterNeeded); err != nil {
+			return err
+		}
+		st.InfoNeeded = info
 		r.changed++
 		r.notifyRequester(ctx, kind, noticeData{Info: info})
 		if err := r.project(ctx, r.event(ctx, r.nextKey("fulfilment."+kind), "fulfilment.awaiting_requester", "system",
@@ -862,7 +868,10 @@ func (r *run) waitForRequester(ctx workflow.Context, kind, info string, ready fu
 		return errClosed
 	}
 	if st.Status == request.AwaitingRequester {
-		st.Status, st.InfoNeeded = request.InProgress, ""
+		if err := r.apply(evRequesterDone); err != nil {
+			return err
+		}
+		st.InfoNeeded = ""
 		r.changed++
 	}
 	return nil

@@ -256,11 +256,14 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 	// Validators see the status the intake leads to, so that an action sent
 	// right after opening (even before this first task) is judged by it; its
 	// handler then waits for the intake.
+	opened := evOpened
 	if in.VerifiedBy != "" {
-		st.Status = request.InProgress
+		opened = evOpenedVerified
 	} else {
-		st.Status = request.PendingVerification
 		st.Verification.sending = r.codeChannel() != ""
+	}
+	if err := r.apply(opened); err != nil {
+		return nil, err
 	}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
 		return nil, fmt.Errorf("register query: %w", err)
@@ -389,9 +392,10 @@ func (r *run) nextTimer() (time.Time, func(workflow.Context) error) {
 
 func (r *run) verificationExpired(ctx workflow.Context) error {
 	st := r.st
-	st.Status = request.Denied
+	if err := r.apply(evVerificationExpired); err != nil {
+		return err
+	}
 	st.DenialReason = request.IdentityUnverified
-	st.Outcome = "denied"
 	r.close(ctx)
 	r.notifyRequester(ctx, "identity_unverified", noticeData{})
 	return r.project(ctx, r.event(ctx, "case.denied", "case.denied", "system", map[string]string{
