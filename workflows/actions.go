@@ -388,7 +388,7 @@ func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
 	if _, err := r.extended(ctx, in); err != nil {
 		return *r.st, err
 	}
-	due, err := compute(ctx, func() (policy.Deadline, error) { return r.extended(ctx, in) })
+	due, err := compute(r, ctx, func() (policy.Deadline, error) { return r.extended(ctx, in) })
 	if err != nil {
 		return *r.st, refused("%v", err)
 	}
@@ -410,7 +410,7 @@ func (r *run) moveDue(ctx workflow.Context, due policy.Deadline) {
 	st := r.st
 	now := workflow.Now(ctx)
 	st.Due = &due
-	reminders, err := compute(ctx, func() ([]time.Time, error) { return r.pol.ReminderTimes(due, now) })
+	reminders, err := compute(r, ctx, func() ([]time.Time, error) { return r.pol.ReminderTimes(due, now) })
 	if err != nil {
 		// The deadline itself is known; only the reminders before it are lost.
 		r.logger.Warn("plan reminders", "error", err)
@@ -559,7 +559,7 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
 	if n := len(st.Pauses); n > 0 && st.Pauses[n-1].To == nil {
 		now := workflow.Now(ctx)
 		p := &st.Pauses[n-1]
-		due, err := compute(ctx, func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, p.From, now) })
+		due, err := compute(r, ctx, func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, p.From, now) })
 		if err != nil {
 			return *r.st, refused("the clock cannot resume: %v", err)
 		}

@@ -508,7 +508,7 @@ func (r *run) erase(ctx workflow.Context) (string, error) {
 	})
 	// Connectors finish in any order; the summary lists them as configured.
 	slices.SortStableFunc(f.Erasures, func(x, y ErasureItem) int { return r.connIndex(x.Connector) - r.connIndex(y.Connector) })
-	backups, err := compute(ctx, func() (time.Time, error) { return workflow.Now(ctx).Add(r.w.BackupRotation), nil })
+	backups, err := compute(r, ctx, func() (time.Time, error) { return workflow.Now(ctx).Add(r.w.BackupRotation), nil })
 	if err != nil {
 		return "", err
 	}
@@ -806,7 +806,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 		return "", err
 	}
 	r.f.awaitingConfirm = false
-	if end, err := compute(ctx, func() (*time.Time, error) {
+	if end, err := compute(r, ctx, func() (*time.Time, error) {
 		d, err := r.pol.CoolingOffEnd(*c.ConfirmedAt)
 		if d == nil || err != nil {
 			return nil, err

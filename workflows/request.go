@@ -203,10 +203,12 @@ func (w *Workflows) Request(ctx workflow.Context, in Input) (Result, error) {
 
 // run is one running case: its state and the context it acts in.
 type run struct {
-	w      *Workflows
-	ctx    workflow.Context
-	in     Input
-	pol    *policy.Policy
+	w   *Workflows
+	ctx workflow.Context
+	in  Input
+	pol *policy.Policy
+	// pin is what pol was built from (case-core cases).
+	pin    policy.Pinned
 	st     *State
 	logger log.Logger
 	// changed is bumped by every update so the main loop re-plans its timers.
@@ -214,8 +216,10 @@ type run struct {
 	// notices tracks notices still being sent, so the case closes only
 	// after they are out (or have failed and been recorded).
 	notices workflow.WaitGroup
-	// replanAt is when to try again to compute dates that could not be.
+	// replanAt is when to try again to compute dates that could not be;
+	// replans counts the tries (bounded by maxReplans).
 	replanAt time.Time
+	replans  int
 	// recording serialises projections to the store; cases started before
 	// that change (serialProjections false) keep projecting concurrently.
 	recording         workflow.Mutex
@@ -229,30 +233,40 @@ type run struct {
 	// fulfils: verified cases are fulfilled through the tenant's connectors
 	// (cases started before: staff complete them by hand).
 	fulfils bool
-	f       fulfilment
+	// core: the case runs on its pinned policy, projects in batches as
+	// local activities, waits on the requester by the policy's clock rule
+	// and bounds its loops (cases started before: none of that).
+	core bool
+	f    fulfilment
 }
 
 func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 	if in.CaseID == "" {
 		return nil, temporal.NewNonRetryableApplicationError("case ID is required", "InvalidInput", nil)
 	}
-	pol, ok := w.Policies.Get(in.PolicyID)
-	if !ok {
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown policy %q", in.PolicyID), "InvalidInput", nil)
-	}
 	st := &State{
 		CaseID: in.CaseID, Reference: in.Reference, Tenant: in.Tenant, Type: in.Type,
-		Channel: in.Channel, PolicyID: in.PolicyID,
-		ReceivedAt: in.ReceivedAt, ClockStart: pol.ClockStartFor(in.Type),
+		Channel: in.Channel, PolicyID: in.PolicyID, ReceivedAt: in.ReceivedAt,
 		Requester: in.Requester, OpenedBy: in.OpenedBy, Grounds: in.Grounds, Controller: in.Controller, sent: map[string]int{},
 	}
-	r := &run{w: w, ctx: ctx, in: in, pol: pol, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
+	r := &run{w: w, ctx: ctx, in: in, st: st, logger: workflow.GetLogger(ctx), notices: workflow.NewWaitGroup(ctx),
 		recording: workflow.NewMutex(ctx)}
 	// Changes of the command sequence, each switched on only for cases
-	// started after it; the calls keep the order the markers were recorded in.
-	r.phoneOnly = workflow.GetVersion(ctx, "phone-only-requesters", workflow.DefaultVersion, 1) == 1
-	r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
-	r.fulfils = workflow.GetVersion(ctx, "fulfilment", workflow.DefaultVersion, 1) == 1
+	// started after it. Cases of the case core have every earlier change
+	// and record one marker; older cases find theirs in the order they
+	// were recorded.
+	r.core = workflow.GetVersion(ctx, "case-core", workflow.DefaultVersion, 1) == 1
+	if r.core {
+		r.phoneOnly, r.serialProjections, r.fulfils = true, true, true
+	} else {
+		r.phoneOnly = workflow.GetVersion(ctx, "phone-only-requesters", workflow.DefaultVersion, 1) == 1
+		r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
+		r.fulfils = workflow.GetVersion(ctx, "fulfilment", workflow.DefaultVersion, 1) == 1
+	}
+	if err := r.pinPolicy(ctx); err != nil {
+		return nil, err
+	}
+	st.ClockStart = r.pol.ClockStartFor(in.Type)
 	// Validators see the status the intake leads to, so that an action sent
 	// right after opening (even before this first task) is judged by it; its
 	// handler then waits for the intake.
@@ -372,7 +386,9 @@ func (r *run) nextTimer() (time.Time, func(workflow.Context) error) {
 	}
 	if st.DeadlineProblem != "" {
 		// Without dates there is no window or deadline to watch.
-		consider(r.replanAt, r.replan)
+		if !r.core || r.replans < maxReplans {
+			consider(r.replanAt, r.replan)
+		}
 		return at, fire
 	}
 	if st.Status == request.PendingVerification {
@@ -432,11 +448,14 @@ const replanEvery = 24 * time.Hour
 // away, which planEvent then records.
 func (r *run) plan(ctx workflow.Context) bool {
 	st := r.st
-	// A calendar added since the last try is found here.
-	if p, ok := r.w.Policies.Get(st.PolicyID); ok {
-		r.pol = p
+	if !r.core {
+		// A calendar added since the last try is found here. Cases of the
+		// case core re-pin instead, as a recorded step (replan, repin).
+		if p, ok := r.w.Policies.Get(st.PolicyID); ok {
+			r.pol = p
+		}
 	}
-	s, err := compute(ctx, func() (policy.Schedule, error) {
+	s, err := compute(r, ctx, func() (policy.Schedule, error) {
 		return r.pol.Schedule(st.Type, st.ReceivedAt, st.VerifiedAt)
 	})
 	if err != nil {
@@ -468,8 +487,29 @@ func (r *run) planEvent(ctx workflow.Context) activities.Event {
 	return r.event(ctx, "sla.unknown:"+key, "sla.unknown", "system", map[string]string{"problem": st.DeadlineProblem})
 }
 
+// maxReplans bounds the daily retries of a case without dates: after a
+// quarter of a year staff are told that the engine stopped trying, and an
+// operator's repin is the way on.
+const maxReplans = 90
+
 func (r *run) replan(ctx workflow.Context) error {
+	if r.core {
+		// The daily retry is the recorded step by which a calendar added
+		// to the configuration reaches the case.
+		r.replans++
+		if pin, err := r.livePin(ctx); err == nil {
+			if err := r.usePin(pin); err != nil {
+				return err
+			}
+		}
+	}
 	if !r.plan(ctx) {
+		if r.core && r.replans >= maxReplans {
+			r.notifyDPO(ctx, "deadline_unknown", r.nextKey("deadline_unknown"),
+				noticeData{Problem: r.st.DeadlineProblem + fmt.Sprintf(" (no more automatic retries after %d days; repin the case once its calendar is configured)", maxReplans)})
+			return r.project(ctx, r.event(ctx, "sla.retries_ended", "sla.retries_ended", "system",
+				map[string]string{"problem": r.st.DeadlineProblem, "retries": fmt.Sprint(r.replans)}))
+		}
 		return nil
 	}
 	return r.project(ctx, r.planEvent(ctx))
@@ -481,10 +521,15 @@ type computed[T any] struct {
 	Err   string `json:"error,omitempty"`
 }
 
-// compute runs deadline arithmetic in a SideEffect: the result, error
-// included, is recorded, so replay never recomputes it with a newer
-// calendar or policy.
-func compute[T any](ctx workflow.Context, f func() (T, error)) (T, error) {
+// compute runs deadline arithmetic. Cases of the case core compute from
+// their pinned policy, which is in their history, so the result is the
+// same on every replay and needs no record. Older cases read the live
+// registry and so run it in a SideEffect: the result, error included, is
+// recorded, and replay never recomputes it with a newer calendar.
+func compute[T any](r *run, ctx workflow.Context, f func() (T, error)) (T, error) {
+	if r.core {
+		return f()
+	}
 	var c computed[T]
 	if err := workflow.SideEffect(ctx, func(workflow.Context) any {
 		v, err := f()
