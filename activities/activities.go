@@ -82,12 +82,12 @@ type Projection struct {
 func (a *Activities) Record(ctx context.Context, p Projection) error {
 	for _, e := range p.Events {
 		if err := a.appendEvent(ctx, p.Case.ID, e); err != nil {
-			return err
+			return refusal(err)
 		}
 	}
 	c := p.Case
 	if err := a.Store.SaveCase(ctx, &c); err != nil {
-		return fmt.Errorf("save case %s: %w", c.ID, err)
+		return refusal(fmt.Errorf("save case %s: %w", c.ID, err))
 	}
 	return nil
 }

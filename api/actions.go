@@ -96,9 +96,10 @@ func (s *Server) act(a action) gin.HandlerFunc {
 			Args:         []any{in},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
-		var st workflows.State
 		if err == nil {
-			err = h.Get(ctx, &st)
+			// The update answers with a small Ack (it is kept in the
+			// case's history); the case itself is read with the query.
+			err = h.Get(ctx, nil)
 		}
 		var nf *serviceerror.NotFound
 		if a.books && errors.As(err, &nf) {
@@ -113,7 +114,7 @@ func (s *Server) act(a action) gin.HandlerFunc {
 			s.actionFailed(c, a, id, err)
 			return
 		}
-		c.JSON(http.StatusOK, CaseView{State: st, Source: "workflow"})
+		s.showCase(c, id)
 	}
 }
 

@@ -208,10 +208,14 @@ type CaseView struct {
 }
 
 func (s *Server) getRequest(c *gin.Context) {
-	id, ok := s.visibleCase(c)
-	if !ok {
-		return
+	if id, ok := s.visibleCase(c); ok {
+		s.showCase(c, id)
 	}
+}
+
+// showCase answers with the case: the workflow's live state, else the
+// store's last projection.
+func (s *Server) showCase(c *gin.Context, id string) {
 	resp, err := s.Temporal.QueryWorkflow(c.Request.Context(), workflows.WorkflowID(id), "", workflows.StateQuery)
 	if err == nil {
 		var st workflows.State

@@ -43,12 +43,19 @@ const (
 	CorrectionsPending    Kind = "corrections_pending"
 	CancellationObstacles Kind = "cancellation_obstacles"
 	CancellationConfirm   Kind = "cancellation_confirm"
+	CoolingOffStarted     Kind = "cooling_off_started"
+	CoolingOffEnded       Kind = "cooling_off_ended"
+	// AttentionNeeded tells staff that the engine stopped doing something by
+	// itself (a fulfilment that failed for good, a loop at its cap, a case
+	// the store refused) and what they can do.
+	AttentionNeeded Kind = "attention_needed"
 )
 
 // Kinds lists every kind in a stable order.
 var Kinds = []Kind{Acknowledgement, VerificationCode, Extension, Denial, IdentityUnverified,
 	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown, MessageReceived,
-	ExportReady, TaskAssigned, TaskReminder, CorrectionsPending, CancellationObstacles, CancellationConfirm}
+	ExportReady, TaskAssigned, TaskReminder, CorrectionsPending, CancellationObstacles, CancellationConfirm,
+	CoolingOffStarted, CoolingOffEnded, AttentionNeeded}
 
 // Data is what a template may use. Dates are preformatted by the caller, who
 // knows the tenant's time zone and the deadline rules.
@@ -73,6 +80,7 @@ type Data struct {
 	Task          string // task_*: the task's ID
 	Connector     string // task_*: the system
 	Operation     string // task_*: what to do there
+	CoolingOffEnd string // cooling_off_*: the day the cooling-off period ends
 }
 
 // required lists, per kind, the fields a notice would be meaningless or
@@ -96,6 +104,9 @@ var required = map[Kind][]string{
 	CorrectionsPending:    {"Type"},
 	CancellationObstacles: {"Type", "Info"},
 	CancellationConfirm:   {"Type"},
+	CoolingOffStarted:     {"Type", "CoolingOffEnd"},
+	CoolingOffEnded:       {"Type", "CoolingOffEnd"},
+	AttentionNeeded:       {"Type", "Problem"},
 }
 
 //go:embed templates/*.tmpl templates/sms/*.tmpl
@@ -227,6 +238,8 @@ func validate(kind Kind, d Data) error {
 			empty = strings.TrimSpace(d.Connector) == ""
 		case "Operation":
 			empty = strings.TrimSpace(d.Operation) == ""
+		case "CoolingOffEnd":
+			empty = strings.TrimSpace(d.CoolingOffEnd) == ""
 		default:
 			panic("notice: no check for required field " + f)
 		}

@@ -33,6 +33,7 @@ func full() Data {
 		Task:          "task-1",
 		Connector:     "billing",
 		Operation:     "erase",
+		CoolingOffEnd: "2025-06-10",
 	}
 }
 

@@ -114,10 +114,10 @@ func (r *run) registerUpdates() error {
 
 // afterIntake makes an action wait until the intake is done, so its events
 // follow the case's opening in the audit trail.
-func afterIntake[I any](r *run, h func(workflow.Context, I) (State, error)) func(workflow.Context, I) (State, error) {
-	return func(ctx workflow.Context, in I) (State, error) {
+func afterIntake[I any](r *run, h func(workflow.Context, I) (Ack, error)) func(workflow.Context, I) (Ack, error) {
+	return func(ctx workflow.Context, in I) (Ack, error) {
 		if err := workflow.Await(ctx, func() bool { return r.intakeDone }); err != nil {
-			return *r.st, err
+			return r.ack(), err
 		}
 		return h(ctx, in)
 	}
@@ -183,35 +183,35 @@ func (r *run) validateVerify(ctx workflow.Context, in VerifyInput) error {
 	return nil
 }
 
-func (r *run) verify(ctx workflow.Context, in VerifyInput) (State, error) {
+func (r *run) verify(ctx workflow.Context, in VerifyInput) (Ack, error) {
 	if err := r.validateVerify(ctx, in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	if in.Method != MethodCode {
 		err := r.markVerified(ctx, in.Method, actorOr(in.Actor), in.Note)
-		return *r.st, err
+		return r.ack(), err
 	}
 	// The mail can arrive, and its code be typed in, before the activity
 	// that sent it has reported the code's hash back.
 	if err := workflow.Await(ctx, func() bool { return !r.st.Verification.sending }); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	if err := r.validateVerify(ctx, in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	hash := r.st.Verification.codeHash
 	var ok bool
 	check := activities.CodeCheck{CaseID: r.st.CaseID, Code: in.Code, Hash: hash}
 	if err := workflow.ExecuteActivity(checkOptions(ctx), a.CheckCode, check).Get(ctx, &ok); err != nil {
-		return *r.st, fmt.Errorf("check code: %w", err)
+		return r.ack(), fmt.Errorf("check code: %w", err)
 	}
 	// The case may have changed while the check ran.
 	if err := r.validateVerify(ctx, in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	if ok {
 		err := r.markVerified(ctx, MethodCode, "requester", "")
-		return *r.st, err
+		return r.ack(), err
 	}
 	v := &r.st.Verification
 	v.Attempts++
@@ -224,12 +224,12 @@ func (r *run) verify(ctx workflow.Context, in VerifyInput) (State, error) {
 	r.changed++
 	if err := r.project(ctx, r.event(ctx, fmt.Sprintf("verification.failed:%d", v.Attempts), kind, "requester",
 		map[string]string{"attempt": fmt.Sprint(v.Attempts)})); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	if v.Locked {
-		return *r.st, temporal.NewApplicationError("wrong code; verification is now locked", WrongCode)
+		return r.ack(), temporal.NewApplicationError("wrong code; verification is now locked", WrongCode)
 	}
-	return *r.st, temporal.NewApplicationError(fmt.Sprintf("wrong code; %d tries left", left), WrongCode)
+	return r.ack(), temporal.NewApplicationError(fmt.Sprintf("wrong code; %d tries left", left), WrongCode)
 }
 
 func (r *run) markVerified(ctx workflow.Context, method, by, note string) error {
@@ -279,16 +279,16 @@ func (r *run) validateResendCode(in NoteInput) error {
 	return nil
 }
 
-func (r *run) resendCode(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) resendCode(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateResendCode(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	ev, sendErr := r.sendCode(ctx)
 	r.changed++
 	if err := r.project(ctx, ev); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
-	return *r.st, sendErr
+	return r.ack(), sendErr
 }
 
 // codeChannel is where one-time codes go: the channel asked for at intake
@@ -384,13 +384,13 @@ func (r *run) extended(ctx workflow.Context, in ExtendInput) (policy.Deadline, e
 	return d, nil
 }
 
-func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
+func (r *run) extend(ctx workflow.Context, in ExtendInput) (Ack, error) {
 	if _, err := r.extended(ctx, in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	due, err := compute(r, ctx, func() (policy.Deadline, error) { return r.extended(ctx, in) })
 	if err != nil {
-		return *r.st, refused("%v", err)
+		return r.ack(), refused("%v", err)
 	}
 	st := r.st
 	from := *st.Due
@@ -402,7 +402,7 @@ func (r *run) extend(ctx workflow.Context, in ExtendInput) (State, error) {
 	r.notifyRequester(ctx, "extension", noticeData{NewDueDate: due.Date.String(), DueDate: from.Date.String(), Reason: in.Reason})
 	err = r.project(ctx, r.event(ctx, fmt.Sprintf("case.extended:%d", len(st.Extensions)), "case.extended", actorOr(in.Actor),
 		map[string]string{"reason": in.Reason, "from": from.Date.String(), "to": due.Date.String()}))
-	return *r.st, err
+	return r.ack(), err
 }
 
 // moveDue sets a new deadline and plans its reminders afresh.
@@ -434,13 +434,13 @@ func (r *run) validateDeny(in DenyInput) error {
 	return nil
 }
 
-func (r *run) deny(ctx workflow.Context, in DenyInput) (State, error) {
+func (r *run) deny(ctx workflow.Context, in DenyInput) (Ack, error) {
 	if err := r.validateDeny(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st := r.st
 	if err := r.apply(evDenied); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st.DenialReason, st.Explanation = in.Reason, in.Explanation
 	r.close(ctx)
@@ -448,7 +448,7 @@ func (r *run) deny(ctx workflow.Context, in DenyInput) (State, error) {
 	r.notifyRequester(ctx, "denial", noticeData{DenialReason: in.Reason, Explanation: in.Explanation})
 	err := r.project(ctx, r.event(ctx, "case.denied", "case.denied", actorOr(in.Actor),
 		map[string]string{"reason": string(in.Reason), "explanation": in.Explanation}))
-	return *r.st, err
+	return r.ack(), err
 }
 
 func (r *run) validateComplete(in CompleteInput) error {
@@ -470,13 +470,13 @@ func (r *run) validateComplete(in CompleteInput) error {
 	return nil
 }
 
-func (r *run) complete(ctx workflow.Context, in CompleteInput) (State, error) {
+func (r *run) complete(ctx workflow.Context, in CompleteInput) (Ack, error) {
 	if err := r.validateComplete(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st := r.st
 	if err := r.apply(evCompleted); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st.Summary = in.Summary
 	r.close(ctx)
@@ -484,23 +484,23 @@ func (r *run) complete(ctx workflow.Context, in CompleteInput) (State, error) {
 	r.notifyRequester(ctx, "completion", noticeData{Summary: in.Summary})
 	err := r.project(ctx, r.event(ctx, "case.completed", "case.completed", actorOr(in.Actor),
 		map[string]string{"summary": in.Summary, "on_time": fmt.Sprint(!st.Overdue)}))
-	return *r.st, err
+	return r.ack(), err
 }
 
 func (r *run) validateWithdraw(in NoteInput) error { return r.openUnchanged() }
 
-func (r *run) withdraw(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) withdraw(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateWithdraw(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	if err := r.apply(evWithdrawn); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	r.close(ctx)
 	r.changed++
 	r.notifyRequester(ctx, "withdrawn", noticeData{})
 	err := r.project(ctx, r.event(ctx, "case.withdrawn", "case.withdrawn", actorOr(in.Actor), map[string]string{"note": in.Note}))
-	return *r.st, err
+	return r.ack(), err
 }
 
 // --- waiting for the requester ---
@@ -518,13 +518,13 @@ func (r *run) validateRequestInfo(in NoteInput) error {
 	return nil
 }
 
-func (r *run) requestInfo(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) requestInfo(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateRequestInfo(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st := r.st
 	if err := r.apply(evInfoRequested); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st.InfoNeeded = in.Note
 	if r.pol.StopTheClock && st.Due != nil {
@@ -534,7 +534,7 @@ func (r *run) requestInfo(ctx workflow.Context, in NoteInput) (State, error) {
 	r.notifyRequester(ctx, "info_request", noticeData{Info: in.Note})
 	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.requested:%d", st.sent["info_request"]), "info.requested",
 		actorOr(in.Actor), map[string]string{"info": in.Note, "clock_stopped": fmt.Sprint(len(st.Pauses) > 0 && st.Pauses[len(st.Pauses)-1].To == nil)}))
-	return *r.st, err
+	return r.ack(), err
 }
 
 func (r *run) validateInfoReceived(in NoteInput) error {
@@ -550,9 +550,9 @@ func (r *run) validateInfoReceived(in NoteInput) error {
 	return nil
 }
 
-func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateInfoReceived(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st := r.st
 	detail := map[string]string{"note": in.Note}
@@ -561,19 +561,19 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (State, error) {
 		p := &st.Pauses[n-1]
 		due, err := compute(r, ctx, func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, p.From, now) })
 		if err != nil {
-			return *r.st, refused("the clock cannot resume: %v", err)
+			return r.ack(), refused("the clock cannot resume: %v", err)
 		}
 		p.To = &now
 		detail["from"], detail["to"] = st.Due.Date.String(), due.Date.String()
 		r.moveDue(ctx, due)
 	}
 	if err := r.apply(evInfoReceived); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st.InfoNeeded = ""
 	r.changed++
 	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.received:%d", st.sent["info_request"]), "info.received", actorOr(in.Actor), detail))
-	return *r.st, err
+	return r.ack(), err
 }
 
 // --- classify ---
@@ -593,9 +593,9 @@ func (r *run) validateClassify(in ClassifyInput) error {
 
 // classify sets the type. The clock start and deadline follow the policy
 // for the new type, unless an extension already fixed the due date.
-func (r *run) classify(ctx workflow.Context, in ClassifyInput) (State, error) {
+func (r *run) classify(ctx workflow.Context, in ClassifyInput) (Ack, error) {
 	if err := r.validateClassify(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	st := r.st
 	from := st.Type
@@ -611,5 +611,5 @@ func (r *run) classify(ctx workflow.Context, in ClassifyInput) (State, error) {
 		}
 	}
 	r.changed++
-	return *st, r.project(ctx, events...)
+	return r.acked(r.project(ctx, events...))
 }

@@ -131,13 +131,13 @@ func validateBooks[In any](r *run) func(In) error {
 	}
 }
 
-func keepBooks[In any](r *run) func(workflow.Context, In) (State, error) {
-	return func(ctx workflow.Context, in In) (State, error) {
+func keepBooks[In any](r *run) func(workflow.Context, In) (Ack, error) {
+	return func(ctx workflow.Context, in In) (Ack, error) {
 		e, err := Keep(r.books(), in)
 		if err != nil {
-			return *r.st, err
+			return r.ack(), err
 		}
 		r.st.Assignee, r.st.Tags = e.Books.Assignee, e.Books.Tags
-		return *r.st, r.project(ctx, r.event(ctx, r.nextKey(e.Kind), e.Kind, e.Actor, e.Detail))
+		return r.acked(r.project(ctx, r.event(ctx, r.nextKey(e.Kind), e.Kind, e.Actor, e.Detail)))
 	}
 }

@@ -317,9 +317,9 @@ func (r *run) validateCompleteTask(in TaskInput) error {
 	return nil
 }
 
-func (r *run) completeTask(ctx workflow.Context, in TaskInput) (State, error) {
+func (r *run) completeTask(ctx workflow.Context, in TaskInput) (Ack, error) {
 	if err := r.validateCompleteTask(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	t, _ := r.task(in.TaskID)
 	now := workflow.Now(ctx)
@@ -327,7 +327,7 @@ func (r *run) completeTask(ctx workflow.Context, in TaskInput) (State, error) {
 	r.changed++
 	err := r.project(ctx, r.event(ctx, "task.completed:"+t.ID, "task.completed", t.DoneBy,
 		map[string]string{"task": t.ID, "connector": t.Connector, "operation": t.Operation, "evidence": t.Evidence}))
-	return *r.st, err
+	return r.ack(), err
 }
 
 // changing marks the data systems as being changed from here on.
@@ -439,11 +439,11 @@ func (r *run) validateIssueLink(in NoteInput) error {
 	return nil
 }
 
-func (r *run) reissueLink(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) reissueLink(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateIssueLink(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
-	return *r.st, r.issueLink(ctx, actorOr(in.Actor))
+	return r.acked(r.issueLink(ctx, actorOr(in.Actor)))
 }
 
 // transfer sends a portability package to the controller the requester
@@ -729,9 +729,9 @@ func (r *run) validateDecide(in DecideInput) error {
 	return nil
 }
 
-func (r *run) decide(ctx workflow.Context, in DecideInput) (State, error) {
+func (r *run) decide(ctx workflow.Context, in DecideInput) (Ack, error) {
 	if err := r.validateDecide(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	f := r.st.Fulfilment
 	actor := actorOr(in.Actor)
@@ -747,7 +747,7 @@ func (r *run) decide(ctx workflow.Context, in DecideInput) (State, error) {
 			map[string]string{"field": c.Field, "reason": c.Reason}))
 	}
 	r.changed++
-	return *r.st, r.project(ctx, events...)
+	return r.acked(r.project(ctx, events...))
 }
 
 // --- account cancellation ---
@@ -887,15 +887,15 @@ func (r *run) validateConfirm(in NoteInput) error {
 	return nil
 }
 
-func (r *run) confirmCancellation(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) confirmCancellation(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateConfirm(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	now := workflow.Now(ctx)
 	r.st.Fulfilment.Cancellation.ConfirmedAt = &now
 	r.changed++
-	return *r.st, r.project(ctx, r.event(ctx, "cancellation.confirmed", "cancellation.confirmed", actorOr(in.Actor),
-		map[string]string{"note": in.Note}))
+	return r.acked(r.project(ctx, r.event(ctx, "cancellation.confirmed", "cancellation.confirmed", actorOr(in.Actor),
+		map[string]string{"note": in.Note})))
 }
 
 func (r *run) validateRevoke(in NoteInput) error {
@@ -912,9 +912,9 @@ func (r *run) validateRevoke(in NoteInput) error {
 	return nil
 }
 
-func (r *run) revokeCancellation(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) revokeCancellation(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateRevoke(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	r.st.Fulfilment.Cancellation.Revoked = true
 	return r.withdraw(ctx, in)
@@ -931,11 +931,11 @@ func (r *run) validateRecheck(in NoteInput) error {
 	return nil
 }
 
-func (r *run) recheck(ctx workflow.Context, in NoteInput) (State, error) {
+func (r *run) recheck(ctx workflow.Context, in NoteInput) (Ack, error) {
 	if err := r.validateRecheck(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	r.f.rechecks++
-	return *r.st, r.project(ctx, r.event(ctx, r.nextKey("cancellation.recheck"), "cancellation.recheck", actorOr(in.Actor),
-		map[string]string{"note": in.Note}))
+	return r.acked(r.project(ctx, r.event(ctx, r.nextKey("cancellation.recheck"), "cancellation.recheck", actorOr(in.Actor),
+		map[string]string{"note": in.Note})))
 }

@@ -114,3 +114,17 @@ func (r *run) apply(ev caseEvent) error {
 	st.Status, st.Outcome = to, outcomeOf(to)
 	return nil
 }
+
+// Ack is what an update returns. It is kept in the case's history, so it
+// is small: where the case stands after the action. Read the whole case
+// with the state query.
+type Ack struct {
+	Status   request.Status `json:"status"`
+	Revision int64          `json:"revision"`
+}
+
+func (r *run) ack() Ack { return Ack{Status: r.st.Status, Revision: r.st.Revision} }
+
+// acked is the answer to an update whose last step was err: the Ack is
+// taken after that step.
+func (r *run) acked(err error) (Ack, error) { return r.ack(), err }

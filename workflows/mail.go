@@ -50,14 +50,14 @@ func (r *run) validateMail(in MailInput) error {
 	return nil
 }
 
-func (r *run) mail(ctx workflow.Context, in MailInput) (State, error) {
+func (r *run) mail(ctx workflow.Context, in MailInput) (Ack, error) {
 	if err := r.validateMail(in); err != nil {
-		return *r.st, err
+		return r.ack(), err
 	}
 	if in.FromRequester {
 		r.notifyRequester(ctx, "message_received", noticeData{}, in.Email.MessageID)
 	}
-	return *r.st, r.project(ctx, r.mailEvent(ctx, in.Email, in.FromRequester))
+	return r.acked(r.project(ctx, r.mailEvent(ctx, in.Email, in.FromRequester)))
 }
 
 // mailEvent records an e-mail; its key is the Message-ID's, so the same

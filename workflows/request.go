@@ -141,6 +141,9 @@ type State struct {
 	ClockStart policy.ClockStart `json:"clock_start"`
 	ClockFrom  *time.Time        `json:"clock_started_at,omitempty"`
 	Due        *policy.Deadline  `json:"due,omitempty"`
+	// StoreProblem says why the store refused to record the case, which
+	// staff must look into; see projection.go.
+	StoreProblem string `json:"store_problem,omitempty"`
 	// DeadlineProblem says why the dates cannot be computed (a calendar
 	// that does not cover them yet); the case then has no due date.
 	DeadlineProblem string               `json:"deadline_problem,omitempty"`
@@ -224,6 +227,12 @@ type run struct {
 	// that change (serialProjections false) keep projecting concurrently.
 	recording         workflow.Mutex
 	serialProjections bool
+	// pending are audit events not yet in the store, projected the
+	// revision the store has, and attrs the search attributes as last
+	// upserted (case-core cases; see projection.go).
+	pending   []activities.Event
+	projected int64
+	attrs     searchAttrs
 	// phoneOnly: codes go by SMS to requesters without e-mail, and notices
 	// they cannot get are recorded (cases started before: neither).
 	phoneOnly bool
@@ -290,6 +299,9 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 
 func (r *run) run() error {
 	ctx, st := r.ctx, r.st
+	if r.core {
+		r.startProjector(ctx)
+	}
 	planChanged := r.plan(ctx)
 	openedDetail := map[string]string{
 		"type": string(st.Type), "channel": string(st.Channel), "policy": st.PolicyID, "tenant": st.Tenant,
@@ -368,9 +380,10 @@ func (r *run) run() error {
 		return err
 	}
 	r.notices.Wait(ctx)
-	// Bookkeeping may have come in while the notices went out. Awaiting a
+	// Bookkeeping may have come in while the notices went out, and the
+	// last changes may still be on their way to the store. Awaiting a
 	// condition already true adds no command, so old histories replay.
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.projectionsDone() })
 }
 
 // nextTimer is the earliest thing the case waits for, or nil when it waits
@@ -566,35 +579,6 @@ func (r *run) close(ctx workflow.Context) {
 	now := workflow.Now(ctx)
 	r.st.ClosedAt = &now
 	r.st.Reminders = nil
-}
-
-// project writes the case row and the given audit events to the store.
-// Projections run one at a time in the order they were made, so concurrent
-// actions reach the audit trail in the order they changed the case.
-func (r *run) project(ctx workflow.Context, events ...activities.Event) error {
-	r.st.Revision++
-	r.upsertSearchAttributes(ctx)
-	in := activities.Projection{Case: r.snapshot(), Events: events}
-	if r.serialProjections {
-		if err := r.recording.Lock(ctx); err != nil {
-			return err
-		}
-		defer r.recording.Unlock()
-	}
-	return workflow.ExecuteActivity(recordOptions(ctx), a.Record, in).Get(ctx, nil)
-}
-
-func (r *run) upsertSearchAttributes(ctx workflow.Context) {
-	updates := []temporal.SearchAttributeUpdate{
-		StatusKey.ValueSet(string(r.st.Status)),
-		TypeKey.ValueSet(string(r.st.Type)),
-	}
-	if r.st.Due != nil {
-		updates = append(updates, DueKey.ValueSet(r.st.Due.At))
-	}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
-		r.logger.Info("upsert search attributes failed", "error", err)
-	}
 }
 
 func (r *run) snapshot() activities.Case {

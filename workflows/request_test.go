@@ -145,8 +145,10 @@ func (h *harness) update(name string, arg any) *outcome {
 		OnReject: func(err error) { o.rejected = err; o.done = true },
 		OnComplete: func(v any, err error) {
 			o.err, o.done = err, true
-			if st, ok := v.(workflows.State); ok {
-				o.state = st
+			// An update answers with a small Ack; the case is read with
+			// the query, as the API does.
+			if _, ok := v.(workflows.Ack); ok {
+				o.state = h.state()
 			}
 		},
 	}, arg)

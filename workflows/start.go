@@ -28,8 +28,10 @@ func Start(ctx context.Context, c client.Client, taskQueue string, in Input) err
 		// A retried start of the same case must not fail on its own first
 		// attempt.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		// The status the case opens in, so that its first workflow task
+		// has no search attribute to upsert.
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			StatusKey.ValueSet(string(request.Received)),
+			StatusKey.ValueSet(string(openingStatus(in))),
 			TypeKey.ValueSet(string(in.Type)),
 		),
 	}, RequestName, in)
@@ -38,6 +40,14 @@ func Start(ctx context.Context, c client.Client, taskQueue string, in Input) err
 		return ErrAlreadyOpen
 	}
 	return err
+}
+
+// openingStatus is the status a case opens in (see lifecycle.go).
+func openingStatus(in Input) request.Status {
+	if in.VerifiedBy != "" {
+		return request.InProgress
+	}
+	return request.PendingVerification
 }
 
 // NewReference is the human-facing case number: 60 random bits in
