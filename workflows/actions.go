@@ -28,6 +28,10 @@ const (
 	ClassifyUpdate     = "classify"
 )
 
+// ActorEmail is the actor of actions that e-mail intake takes on a
+// requester's behalf (a code found in a reply).
+const ActorEmail = "email"
+
 // WrongCode is the error type of a verify update whose code did not match;
 // the attempt is counted.
 const WrongCode = "WrongCode"
@@ -102,6 +106,7 @@ func (r *run) registerUpdates() error {
 		{ConfirmCancellationUpdate, afterIntake(r, r.confirmCancellation), r.validateConfirm},
 		{RevokeCancellationUpdate, afterIntake(r, r.revokeCancellation), r.validateRevoke},
 		{RecheckUpdate, afterIntake(r, r.recheck), r.validateRecheck},
+		{RetryFulfilmentUpdate, afterIntake(r, r.retryFulfilment), r.validateRetryFulfilment},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,
@@ -214,6 +219,16 @@ func (r *run) verify(ctx workflow.Context, in VerifyInput) (Ack, error) {
 		return r.ack(), err
 	}
 	v := &r.st.Verification
+	if r.core && in.Actor == ActorEmail {
+		// Anyone can put the requester's address in a From: header, so a
+		// wrong code by e-mail is recorded but never counts towards the
+		// lock: five forged replies must not lock the requester out.
+		if err := r.project(ctx, r.event(ctx, r.nextKey("verification.email_code_wrong"), "verification.failed", ActorEmail,
+			map[string]string{"via": "email", "counted": "false"})); err != nil {
+			return r.ack(), err
+		}
+		return r.ack(), temporal.NewApplicationError("wrong code in an e-mail reply; not counted", WrongCode)
+	}
 	v.Attempts++
 	left := maxCodeAttempts - v.Attempts
 	kind := "verification.failed"
@@ -464,7 +479,7 @@ func (r *run) validateComplete(in CompleteInput) error {
 	if strings.TrimSpace(in.Summary) == "" {
 		return refused("completion needs a summary; it is sent to the requester")
 	}
-	if r.st.Fulfilment != nil {
+	if r.st.Fulfilment != nil && !r.fulfilmentStopped() {
 		return refused("the engine is fulfilling the request through the data systems and completes the case itself when done")
 	}
 	return nil
@@ -482,8 +497,14 @@ func (r *run) complete(ctx workflow.Context, in CompleteInput) (Ack, error) {
 	r.close(ctx)
 	r.changed++
 	r.notifyRequester(ctx, "completion", noticeData{Summary: in.Summary})
-	err := r.project(ctx, r.event(ctx, "case.completed", "case.completed", actorOr(in.Actor),
-		map[string]string{"summary": in.Summary, "on_time": fmt.Sprint(!st.Overdue)}))
+	detail := map[string]string{"summary": in.Summary, "on_time": fmt.Sprint(!st.Overdue)}
+	if r.fulfilmentStopped() {
+		// Staff completed what the engine could not: the summary is their
+		// evidence, and the trail says the engine did not do it.
+		detail["by"] = "staff after fulfilment failed"
+		detail["fulfilment_problem"] = st.Fulfilment.Problem
+	}
+	err := r.project(ctx, r.event(ctx, "case.completed", "case.completed", actorOr(in.Actor), detail))
 	return r.ack(), err
 }
 
@@ -527,13 +548,11 @@ func (r *run) requestInfo(ctx workflow.Context, in NoteInput) (Ack, error) {
 		return r.ack(), err
 	}
 	st.InfoNeeded = in.Note
-	if r.pol.StopTheClock && st.Due != nil {
-		st.Pauses = append(st.Pauses, Pause{From: workflow.Now(ctx)})
-	}
+	r.stopClock(ctx)
 	r.changed++
 	r.notifyRequester(ctx, "info_request", noticeData{Info: in.Note})
 	err := r.project(ctx, r.event(ctx, fmt.Sprintf("info.requested:%d", st.sent["info_request"]), "info.requested",
-		actorOr(in.Actor), map[string]string{"info": in.Note, "clock_stopped": fmt.Sprint(len(st.Pauses) > 0 && st.Pauses[len(st.Pauses)-1].To == nil)}))
+		actorOr(in.Actor), map[string]string{"info": in.Note, "clock_stopped": fmt.Sprint(r.clockStopped())}))
 	return r.ack(), err
 }
 
@@ -544,7 +563,9 @@ func (r *run) validateInfoReceived(in NoteInput) error {
 	if r.st.Status != request.AwaitingRequester {
 		return refused("the case is not waiting for the requester")
 	}
-	if r.f.awaitingConfirm || (r.st.Fulfilment != nil && r.st.Fulfilment.Cancellation != nil) {
+	// Fulfilment's own waits end by what they wait for; staff's question,
+	// even one asked during an account cancellation, ends by its answer.
+	if r.f.waiting || (!r.core && (r.f.awaitingConfirm || (r.st.Fulfilment != nil && r.st.Fulfilment.Cancellation != nil))) {
 		return refused("the account cancellation waits for the requester: use recheck once they settled, or confirm-cancellation")
 	}
 	return nil
@@ -556,16 +577,8 @@ func (r *run) infoReceived(ctx workflow.Context, in NoteInput) (Ack, error) {
 	}
 	st := r.st
 	detail := map[string]string{"note": in.Note}
-	if n := len(st.Pauses); n > 0 && st.Pauses[n-1].To == nil {
-		now := workflow.Now(ctx)
-		p := &st.Pauses[n-1]
-		due, err := compute(r, ctx, func() (policy.Deadline, error) { return r.pol.Resume(*st.Due, p.From, now) })
-		if err != nil {
-			return r.ack(), refused("the clock cannot resume: %v", err)
-		}
-		p.To = &now
-		detail["from"], detail["to"] = st.Due.Date.String(), due.Date.String()
-		r.moveDue(ctx, due)
+	if err := r.restartClock(ctx, detail); err != nil {
+		return r.ack(), refused("%v", err)
 	}
 	if err := r.apply(evInfoReceived); err != nil {
 		return r.ack(), err

@@ -138,6 +138,9 @@ func keepBooks[In any](r *run) func(workflow.Context, In) (Ack, error) {
 			return r.ack(), err
 		}
 		r.st.Assignee, r.st.Tags = e.Books.Assignee, e.Books.Tags
+		if r.core {
+			r.changed++ // wakes the main loop, which may continue as new
+		}
 		return r.acked(r.project(ctx, r.event(ctx, r.nextKey(e.Kind), e.Kind, e.Actor, e.Detail)))
 	}
 }

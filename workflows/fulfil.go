@@ -51,6 +51,9 @@ type fulfilment struct {
 	// checkRound numbers the account checks, which repeat until the
 	// requester has settled; each round is a new request to the systems.
 	checkRound int
+	// waiting is set while fulfilment waits for the requester (case-core
+	// cases: see waiting.go).
+	waiting bool
 }
 
 // fulfillable reports whether the engine fulfils a type through
@@ -72,12 +75,18 @@ func (r *run) startFulfilment(ctx workflow.Context) {
 		return
 	}
 	r.f.started = true
-	r.notices.Add(1)
+	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer r.notices.Done()
-		if err := r.fulfil(ctx); err != nil {
-			r.logger.Error("fulfilment stopped", "error", err)
+		defer r.background(-1)
+		err := r.fulfil(ctx)
+		if err == nil {
+			return
 		}
+		if !r.core {
+			r.logger.Error("fulfilment stopped", "error", err)
+			return
+		}
+		r.fulfilmentFailed(ctx, err)
 	})
 }
 
@@ -94,7 +103,10 @@ func (r *run) fulfil(ctx workflow.Context) error {
 		return nil // nothing configured: staff fulfil and complete by hand
 	}
 	r.f.conns = conns
-	st.Fulfilment = &Fulfilment{}
+	if st.Fulfilment == nil {
+		st.Fulfilment = &Fulfilment{}
+	}
+	st.Fulfilment.Attempts++
 	var (
 		summary string
 		err     error
@@ -203,10 +215,16 @@ func (r *run) onOne(ctx workflow.Context, op string, c connector.Info,
 		r.record(ctx, r.event(ctx, fmt.Sprintf("fulfilment.%s:%s:%d:%d", op, c.Name, i, changes), "fulfilment."+status, "system",
 			map[string]string{"connector": c.Name, "operation": op, "detail": detail}))
 	}
+	doneByHand := func(t Task) {
+		if t.Status != TaskDone {
+			set(StepNotDone, "the case closed before the task was done")
+			return
+		}
+		set(StepManual, "done by hand: "+t.Evidence)
+	}
 	if c.Kind == connector.KindManual {
 		set(StepManual, "a manual task for "+c.Owner)
-		t := r.openTask(ctx, c, op, "the system has no API")
-		set(StepManual, "done by hand: "+t.Evidence)
+		doneByHand(r.openTask(ctx, c, op, "the system has no API"))
 		return
 	}
 	detail, err := call(connectorOptions(ctx, c), c)
@@ -219,8 +237,7 @@ func (r *run) onOne(ctx workflow.Context, op string, c connector.Info,
 	default:
 		reason := failure(err)
 		set(StepFailed, reason)
-		t := r.openTask(ctx, c, op, reason)
-		set(StepManual, "done by hand: "+t.Evidence)
+		doneByHand(r.openTask(ctx, c, op, reason))
 	}
 }
 
@@ -251,16 +268,34 @@ func (r *run) openTask(ctx workflow.Context, c connector.Info, op, reason string
 	r.notify(ctx, owner, "task_assigned", r.nextKey("task_assigned"), d)
 	r.record(ctx, r.event(ctx, "task.opened:"+t.ID, "task.opened", "system",
 		map[string]string{"task": t.ID, "connector": c.Name, "operation": op, "owner": c.Owner, "reason": reason}))
-	for {
-		done, err := workflow.AwaitWithTimeout(ctx, c.RemindEvery, func() bool {
-			return f.Tasks[i].Status == TaskDone || r.st.Status.Closed()
-		})
+	taskDone := func() bool { return f.Tasks[i].Status == TaskDone || r.st.Status.Closed() }
+	for reminders := 0; ; reminders++ {
+		if r.core && reminders == maxTaskReminders {
+			// The owner did not answer; the DPO takes it from here.
+			r.notifyDPO(ctx, "attention_needed", r.nextKey("attention_needed"), noticeData{Problem: fmt.Sprintf(
+				"Task %s (%s on %s, owner %s) is still open after %d reminders; dsrflow stopped reminding. Complete it with complete-task once done.",
+				t.ID, op, c.Name, c.Owner, maxTaskReminders)})
+			_ = workflow.Await(ctx, taskDone)
+			return f.Tasks[i]
+		}
+		done, err := workflow.AwaitWithTimeout(ctx, c.RemindEvery, taskDone)
 		if err != nil || done {
 			return f.Tasks[i]
 		}
 		r.notify(ctx, owner, "task_reminder", r.nextKey("task_reminder"), d)
 	}
 }
+
+// Caps on the loops of a case, so that no case repeats itself for ever
+// (cases of the case core): at the cap staff are told, and the case waits
+// for them.
+const (
+	// maxTaskReminders: reminders to a task's owner before the DPO is told.
+	maxTaskReminders = 10
+	// maxAutoRechecks: daily checks of an account with something to
+	// settle before the engine leaves rechecking to staff (recheck).
+	maxAutoRechecks = 60
+)
 
 func instructionsFor(c connector.Info, op string) string {
 	what := map[string]string{
@@ -797,7 +832,21 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 			kind = ""
 		}
 		told = info
-		if err := r.waitForRequester(ctx, kind, info, func() bool { return false }, recheckEvery); err != nil {
+		every := recheckEvery
+		if r.core && round >= maxAutoRechecks {
+			every = 0 // staff recheck once the requester says they settled
+			if round == maxAutoRechecks {
+				r.notifyDPO(ctx, "attention_needed", r.nextKey("attention_needed"), noticeData{Problem: fmt.Sprintf(
+					"The account still has something to settle after %d daily checks; dsrflow stopped checking by itself. Use recheck when the requester says they settled.",
+					maxAutoRechecks)})
+			}
+		}
+		if err := r.waitForRequester(ctx, kind, info, func() bool { return false }, every); err != nil {
+			return "", err
+		}
+	}
+	if r.core {
+		if err := r.requesterDone(ctx); err != nil {
 			return "", err
 		}
 	}
@@ -817,8 +866,19 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 	} else if end != nil {
 		c.CoolingOffUntil = end
 		r.changed++
+		if r.core {
+			// The confirmation notice promised to say when it ends.
+			r.notifyRequester(ctx, "cooling_off_started", noticeData{CoolingOffEnd: r.dateOf(*end)})
+			if err := r.project(ctx, r.event(ctx, "cancellation.cooling_off", "cancellation.cooling_off", "system",
+				map[string]string{"until": end.UTC().Format(time.RFC3339)})); err != nil {
+				return "", err
+			}
+		}
 		if _, err := workflow.AwaitWithTimeout(ctx, end.Sub(workflow.Now(ctx)), func() bool { return st.Status.Closed() }); err != nil {
 			return "", err
+		}
+		if r.core && !st.Status.Closed() {
+			r.notifyRequester(ctx, "cooling_off_ended", noticeData{CoolingOffEnd: r.dateOf(*end)})
 		}
 	}
 	if err := r.changing(); err != nil {
@@ -840,6 +900,9 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 // were told already) and waits until ready, staff ask for a recheck, or
 // every (when not zero) has passed; then the case is back in progress.
 func (r *run) waitForRequester(ctx workflow.Context, kind, info string, ready func() bool, every time.Duration) error {
+	if r.core {
+		return r.waitForRequesterCore(ctx, kind, info, ready, every)
+	}
 	st := r.st
 	if kind != "" {
 		if err := r.apply(evRequesterNeeded); err != nil {

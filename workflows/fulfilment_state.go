@@ -20,6 +20,11 @@ type Fulfilment struct {
 	// BackupsClearBy is when backup copies of erased data have rotated out;
 	// until then they are restricted from processing.
 	BackupsClearBy *time.Time `json:"backups_clear_by,omitempty"`
+	// Problem says why fulfilment stopped for good (an error no retry
+	// mends); staff retry it (retry_fulfilment) or complete the case with
+	// evidence of what was done. Attempts counts the runs.
+	Problem  string `json:"problem,omitempty"`
+	Attempts int    `json:"attempts,omitempty"`
 }
 
 // Step statuses.
@@ -30,6 +35,9 @@ const (
 	StepManual  = "manual" // a manual task does the work
 	StepHeld    = "held"   // done but for rows under a retention hold
 	StepSkipped = "skipped"
+	// StepNotDone: the case closed before the work was done; nothing
+	// claims it was.
+	StepNotDone = "not_done"
 )
 
 // Step is one operation on one connector.

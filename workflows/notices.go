@@ -99,9 +99,9 @@ func (r *run) notify(ctx workflow.Context, n activities.Notice, kind, key string
 		d.DueDate = st.Due.Date.String()
 	}
 	n.Data = d
-	r.notices.Add(1)
+	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer r.notices.Done()
+		defer r.background(-1)
 		err := workflow.ExecuteActivity(noticeOptions(ctx), a.Notify, n).Get(ctx, nil)
 		if err == nil {
 			return
@@ -115,9 +115,9 @@ func (r *run) notify(ctx workflow.Context, n activities.Notice, kind, key string
 // recordLater projects an event without holding up the caller; the case
 // closes only after it is recorded.
 func (r *run) recordLater(ctx workflow.Context, ev activities.Event) {
-	r.notices.Add(1)
+	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer r.notices.Done()
+		defer r.background(-1)
 		r.record(ctx, ev)
 	})
 }

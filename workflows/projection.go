@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -80,10 +81,21 @@ func (r *run) flush(ctx workflow.Context) {
 	r.pending = nil
 	r.upsertChanged(ctx)
 	err := workflow.ExecuteLocalActivity(localRecordOptions(ctx), activities.RecordName, p).Get(ctx, nil)
+	if err != nil && !refusedByStore(err) {
+		// The store is away. A local activity retrying for long would hold
+		// the workflow task, and with it every query; a regular activity
+		// retries until the store is back and leaves the case answering.
+		err = workflow.ExecuteActivity(recordOptions(ctx), a.Record, p).Get(ctx, nil)
+	}
 	if err != nil {
 		r.storeRefused(ctx, p, err)
 	}
 	r.projected = rev
+}
+
+func refusedByStore(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrStoreRefused
 }
 
 // storeRefused handles a projection the store will never take (a value
@@ -107,15 +119,15 @@ func (r *run) storeRefused(ctx workflow.Context, p activities.Projection, err er
 }
 
 // localRecordOptions: a projection is a small idempotent write, so it runs
-// as a local activity. It retries until the store answers (an outage delays
-// the read model, never loses it) unless the store refuses the values.
+// as a local activity, tried briefly; an outage is left to a regular
+// activity (see flush).
 func localRecordOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
+		StartToCloseTimeout: 2 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
+			InitialInterval:        200 * time.Millisecond,
 			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
+			MaximumAttempts:        3,
 			NonRetryableErrorTypes: []string{activities.ErrStoreRefused},
 		},
 	})
@@ -164,4 +176,12 @@ func (r *run) upsertChanged(ctx workflow.Context) {
 		return
 	}
 	r.attrs = now
+}
+
+// stage adds events to the next batch without waiting for it (case-core
+// cases): the intake stages the opening and writes it with the next
+// change.
+func (r *run) stage(events ...activities.Event) {
+	r.st.Revision++
+	r.pending = append(r.pending, events...)
 }

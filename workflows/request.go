@@ -91,6 +91,9 @@ type Input struct {
 	// Controller names the receiving controller a portability request asks
 	// to transfer the data to directly.
 	Controller string `json:"controller,omitempty"`
+	// Carried is the case as its previous run left it, when it continued
+	// as new; nil for a case just opened.
+	Carried *Carried `json:"carried,omitempty"`
 }
 
 // Extension is one granted extension of the deadline.
@@ -198,7 +201,15 @@ func (w *Workflows) Request(ctx workflow.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := r.run(); err != nil {
+	if r.core {
+		r.startProjector(ctx)
+	}
+	if in.Carried != nil {
+		err = r.lifetime()
+	} else {
+		err = r.run()
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	return Result{Status: r.st.Status, Outcome: r.st.Outcome}, nil
@@ -236,6 +247,10 @@ type run struct {
 	// phoneOnly: codes go by SMS to requesters without e-mail, and notices
 	// they cannot get are recorded (cases started before: neither).
 	phoneOnly bool
+	// inBackground counts coroutines at work (notices, fulfilment); runs
+	// counts the runs of the case before this one (continue-as-new).
+	inBackground int
+	runs         int
 	// intakeDone is set once the case is recorded, acknowledged and its
 	// verification begun; actions wait for it.
 	intakeDone bool
@@ -272,20 +287,7 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 		r.serialProjections = workflow.GetVersion(ctx, "serial-projections", workflow.DefaultVersion, 1) == 1
 		r.fulfils = workflow.GetVersion(ctx, "fulfilment", workflow.DefaultVersion, 1) == 1
 	}
-	if err := r.pinPolicy(ctx); err != nil {
-		return nil, err
-	}
-	st.ClockStart = r.pol.ClockStartFor(in.Type)
-	// Validators see the status the intake leads to, so that an action sent
-	// right after opening (even before this first task) is judged by it; its
-	// handler then waits for the intake.
-	opened := evOpened
-	if in.VerifiedBy != "" {
-		opened = evOpenedVerified
-	} else {
-		st.Verification.sending = r.codeChannel() != ""
-	}
-	if err := r.apply(opened); err != nil {
+	if err := r.begin(ctx); err != nil {
 		return nil, err
 	}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return *r.st, nil }); err != nil {
@@ -297,11 +299,31 @@ func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {
 	return r, nil
 }
 
+// begin sets up the case's first run, or restores the state a previous
+// run carried into this one.
+func (r *run) begin(ctx workflow.Context) error {
+	if r.in.Carried != nil {
+		return r.resume(r.in.Carried)
+	}
+	st := r.st
+	if err := r.pinPolicy(ctx); err != nil {
+		return err
+	}
+	st.ClockStart = r.pol.ClockStartFor(r.in.Type)
+	// Validators see the status the intake leads to, so that an action sent
+	// right after opening (even before this first task) is judged by it; its
+	// handler then waits for the intake.
+	opened := evOpened
+	if r.in.VerifiedBy != "" {
+		opened = evOpenedVerified
+	} else {
+		st.Verification.sending = r.codeChannel() != ""
+	}
+	return r.apply(opened)
+}
+
 func (r *run) run() error {
 	ctx, st := r.ctx, r.st
-	if r.core {
-		r.startProjector(ctx)
-	}
 	planChanged := r.plan(ctx)
 	openedDetail := map[string]string{
 		"type": string(st.Type), "channel": string(st.Channel), "policy": st.PolicyID, "tenant": st.Tenant,
@@ -317,12 +339,20 @@ func (r *run) run() error {
 	if r.in.Email != nil {
 		events = append(events, r.mailEvent(ctx, *r.in.Email, true))
 	}
-	if err := r.project(ctx, events...); err != nil {
-		return err
-	}
-	if planChanged {
-		if err := r.project(ctx, r.planEvent(ctx)); err != nil {
+	if r.core {
+		// Written with the next change, in one batch.
+		if planChanged {
+			events = append(events, r.planEvent(ctx))
+		}
+		r.stage(events...)
+	} else {
+		if err := r.project(ctx, events...); err != nil {
 			return err
+		}
+		if planChanged {
+			if err := r.project(ctx, r.planEvent(ctx)); err != nil {
+				return err
+			}
 		}
 	}
 	var inReplyTo string
@@ -347,7 +377,19 @@ func (r *run) run() error {
 	}
 
 	r.intakeDone = true
+	return r.lifetime()
+}
 
+// lifetime runs the case from its intake to its close: timers fire,
+// actions come in, until the case is closed.
+func (r *run) lifetime() error {
+	ctx, st := r.ctx, r.st
+	if r.core {
+		if err := r.live(ctx); err != nil {
+			return err
+		}
+		return r.closing(ctx)
+	}
 	for !st.Status.Closed() {
 		r.startFulfilment(ctx)
 		at, fire := r.nextTimer()
@@ -375,6 +417,11 @@ func (r *run) run() error {
 			}
 		}
 	}
+	return r.closing(ctx)
+}
+
+// closing lets the work of a closed case finish before the workflow ends.
+func (r *run) closing(ctx workflow.Context) error {
 	// Let update handlers that closed the case finish, then the notices.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
