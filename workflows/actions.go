@@ -207,7 +207,7 @@ func (r *run) verify(ctx workflow.Context, in VerifyInput) (Ack, error) {
 	hash := r.st.Verification.codeHash
 	var ok bool
 	check := activities.CodeCheck{CaseID: r.st.CaseID, Code: in.Code, Hash: hash}
-	if err := workflow.ExecuteActivity(checkOptions(ctx), a.CheckCode, check).Get(ctx, &ok); err != nil {
+	if err := r.quick(ctx, checkOptions(ctx), "CheckCode", a.CheckCode, check, &ok); err != nil {
 		return r.ack(), fmt.Errorf("check code: %w", err)
 	}
 	// The case may have changed while the check ran.
@@ -348,7 +348,7 @@ func (r *run) sendCode(ctx workflow.Context) (activities.Event, error) {
 	}
 	var hash string
 	st.Verification.sending = true
-	err := workflow.ExecuteActivity(noticeOptions(ctx), a.SendCode, in).Get(ctx, &hash)
+	err := r.quick(ctx, noticeOptions(ctx), "SendCode", a.SendCode, in, &hash)
 	st.Verification.sending = false
 	if err != nil {
 		r.logger.Warn("code not sent", "key", key, "error", err)

@@ -96,7 +96,7 @@ var errClosed = errors.New("the case was closed")
 func (r *run) fulfil(ctx workflow.Context) error {
 	st := r.st
 	var conns []connector.Info
-	if err := workflow.ExecuteActivity(recordOptions(ctx), a.Connectors, st.Tenant).Get(ctx, &conns); err != nil {
+	if err := r.quick(ctx, recordOptions(ctx), "Connectors", a.Connectors, st.Tenant, &conns); err != nil {
 		return err
 	}
 	if len(conns) == 0 {

@@ -48,7 +48,9 @@ func (r *run) live(ctx workflow.Context) error {
 			}
 		}
 		seen := r.changed
-		if err := workflow.Await(ctx, func() bool { return r.changed != seen || (timer != nil && timer.IsReady()) }); err != nil {
+		if err := workflow.Await(ctx, func() bool {
+			return r.changed != seen || (timer != nil && timer.IsReady()) || r.continueAsNew(ctx)
+		}); err != nil {
 			return err
 		}
 		if timer != nil && timer.IsReady() {
@@ -60,13 +62,20 @@ func (r *run) live(ctx workflow.Context) error {
 				}
 			}
 		}
-		if r.quiet() && workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if r.continueAsNew(ctx) {
 			stopTimer()
 			return workflow.NewContinueAsNewError(ctx, RequestName, r.carry())
 		}
 	}
-	stopTimer()
+	// A timer still set ends with the workflow; cancelling it would only
+	// add an event.
 	return nil
+}
+
+// continueAsNew reports whether to continue as new now: Temporal suggests
+// it, and the case is quiet.
+func (r *run) continueAsNew(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetContinueAsNewSuggested() && r.quiet()
 }
 
 // quiet reports whether nothing is under way that a new run could not

@@ -102,7 +102,7 @@ func (r *run) notify(ctx workflow.Context, n activities.Notice, kind, key string
 	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer r.background(-1)
-		err := workflow.ExecuteActivity(noticeOptions(ctx), a.Notify, n).Get(ctx, nil)
+		err := r.quick(ctx, noticeOptions(ctx), "Notify", a.Notify, n, nil)
 		if err == nil {
 			return
 		}

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -80,22 +79,12 @@ func (r *run) flush(ctx workflow.Context) {
 	p := activities.Projection{Case: r.snapshot(), Events: r.pending}
 	r.pending = nil
 	r.upsertChanged(ctx)
-	err := workflow.ExecuteLocalActivity(localRecordOptions(ctx), activities.RecordName, p).Get(ctx, nil)
-	if err != nil && !refusedByStore(err) {
-		// The store is away. A local activity retrying for long would hold
-		// the workflow task, and with it every query; a regular activity
-		// retries until the store is back and leaves the case answering.
-		err = workflow.ExecuteActivity(recordOptions(ctx), a.Record, p).Get(ctx, nil)
-	}
-	if err != nil {
+	// An outage of the store is left to a regular activity, which retries
+	// until the store is back (see quick.go).
+	if err := r.quick(ctx, recordOptions(ctx), activities.RecordName, a.Record, p, nil); err != nil {
 		r.storeRefused(ctx, p, err)
 	}
 	r.projected = rev
-}
-
-func refusedByStore(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == activities.ErrStoreRefused
 }
 
 // storeRefused handles a projection the store will never take (a value
@@ -111,26 +100,11 @@ func (r *run) storeRefused(ctx workflow.Context, p activities.Projection, err er
 	clean.Case.Revision = r.st.Revision
 	clean.Events = append(clean.Events, r.event(ctx, r.nextKey("store.refused"), "store.refused", "system",
 		map[string]string{"error": reason}))
-	if err := workflow.ExecuteLocalActivity(localRecordOptions(ctx), activities.RecordName, clean).Get(ctx, nil); err != nil {
+	if err := r.quick(ctx, recordOptions(ctx), activities.RecordName, a.Record, clean, nil); err != nil {
 		r.logger.Error("the store refused the cleaned projection too", "case", r.st.CaseID, "error", err)
 	}
 	r.notifyDPO(ctx, "attention_needed", r.nextKey("attention_needed"),
 		noticeData{Problem: "The database refused to record this case (" + reason + "). What it refused was recorded with the offending characters removed; check the case's details."})
-}
-
-// localRecordOptions: a projection is a small idempotent write, so it runs
-// as a local activity, tried briefly; an outage is left to a regular
-// activity (see flush).
-func localRecordOptions(ctx workflow.Context) workflow.Context {
-	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 2 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        200 * time.Millisecond,
-			BackoffCoefficient:     2,
-			MaximumAttempts:        3,
-			NonRetryableErrorTypes: []string{activities.ErrStoreRefused},
-		},
-	})
 }
 
 // searchAttrs are the case's search attributes as last upserted.
