@@ -55,6 +55,8 @@ var actions = []action{
 	{"confirm-cancellation", workflows.ConfirmCancellationUpdate, func() any { return &workflows.NoteInput{} }, true, false},
 	{"revoke-cancellation", workflows.RevokeCancellationUpdate, func() any { return &workflows.NoteInput{} }, true, false},
 	{"recheck", workflows.RecheckUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"retry-fulfilment", workflows.RetryFulfilmentUpdate, func() any { return &workflows.NoteInput{} }, false, false},
+	{"repin", workflows.RepinUpdate, func() any { return &workflows.NoteInput{} }, false, false},
 }
 
 // attribute puts the caller into the Actor field every action input has.

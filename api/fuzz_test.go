@@ -119,6 +119,8 @@ var fuzzActions = map[string]fuzzAction{
 	"confirm-cancellation": {workflows.ConfirmCancellationUpdate, func() any { return &workflows.NoteInput{} }},
 	"revoke-cancellation":  {workflows.RevokeCancellationUpdate, func() any { return &workflows.NoteInput{} }},
 	"recheck":              {workflows.RecheckUpdate, func() any { return &workflows.NoteInput{} }},
+	"retry-fulfilment":     {workflows.RetryFulfilmentUpdate, func() any { return &workflows.NoteInput{} }},
+	"repin":                {workflows.RepinUpdate, func() any { return &workflows.NoteInput{} }},
 }
 
 type fuzzRouteKind int

@@ -107,6 +107,7 @@ func (r *run) registerUpdates() error {
 		{RevokeCancellationUpdate, afterIntake(r, r.revokeCancellation), r.validateRevoke},
 		{RecheckUpdate, afterIntake(r, r.recheck), r.validateRecheck},
 		{RetryFulfilmentUpdate, afterIntake(r, r.retryFulfilment), r.validateRetryFulfilment},
+		{RepinUpdate, afterIntake(r, r.repin), r.validateRepin},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(r.ctx, h.name, h.handler,
@@ -385,18 +386,24 @@ func (r *run) extended(ctx workflow.Context, in ExtendInput) (policy.Deadline, e
 	if !workflow.Now(ctx).Before(st.Due.At) {
 		return policy.Deadline{}, refused("the deadline %s has passed; an extension must be granted before it", st.Due.Date)
 	}
-	by := r.pol.Extension
 	if in.Amount < 0 {
 		return policy.Deadline{}, refused("amount must be positive")
 	}
-	if in.Amount > 0 {
-		by.Amount = in.Amount
-	}
-	d, err := r.pol.Extend(*st.Due, by, len(st.Extensions))
+	d, err := r.pol.Extend(*st.Due, r.extensionBy(in), len(st.Extensions))
 	if err != nil {
 		return policy.Deadline{}, refused("%v", err)
 	}
 	return d, nil
+}
+
+// extensionBy is the period an extension adds: the amount asked for, in
+// the unit of the policy's extension, or the policy's maximum.
+func (r *run) extensionBy(in ExtendInput) policy.Period {
+	by := r.pol.Extension
+	if in.Amount > 0 {
+		by.Amount = in.Amount
+	}
+	return by
 }
 
 func (r *run) extend(ctx workflow.Context, in ExtendInput) (Ack, error) {
@@ -409,7 +416,7 @@ func (r *run) extend(ctx workflow.Context, in ExtendInput) (Ack, error) {
 	}
 	st := r.st
 	from := *st.Due
-	st.Extensions = append(st.Extensions, Extension{Reason: in.Reason, From: from, To: due,
+	st.Extensions = append(st.Extensions, Extension{Reason: in.Reason, Period: r.extensionBy(in), From: from, To: due,
 		At: workflow.Now(ctx), By: actorOr(in.Actor)})
 	st.Extended = true
 	r.moveDue(ctx, due)

@@ -350,3 +350,57 @@ func TestContinueAsNewCarriesTheCase(t *testing.T) {
 		t.Errorf("the next run's events %v: no second opening", kinds)
 	}
 }
+
+// registryWithCalendar is the presets plus policy acme on calendar acme-cal,
+// whose holidays are given.
+func registryWithCalendar(t *testing.T, version string, holidays ...calendar.HolidaySpec) *policy.Registry {
+	t.Helper()
+	cals, err := calendar.Load([]calendar.Spec{{ID: "acme-cal", Version: version, TimeZone: "UTC",
+		Weekend: []string{"saturday", "sunday"}, FirstYear: 2025, LastYear: 2027, Holidays: holidays}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := acmePolicy("20d")
+	spec.Calendar = "acme-cal"
+	reg, err := policy.NewRegistry(cals, []policy.Spec{spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// A bank holiday proclaimed while a case runs moves its deadline when the
+// operator re-pins the case: a recorded step, not a silent change.
+func TestRepinAfterAProclaimedHoliday(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "acme", received)
+	h.wf.Policies = registryWithCalendar(t, "1")
+	h.in.Channel, h.in.VerifiedBy = request.ChannelPortal, "portal:session-1"
+	var before, proclaimed, after workflows.State
+	var repin *outcome
+	h.at(received.Add(time.Hour), func() {
+		before = h.state()
+		h.wf.Policies = registryWithCalendar(t, "2", calendar.HolidaySpec{Name: "Proclaimed", From: "2026-03-23", To: "2026-03-23"})
+	})
+	h.at(received.Add(2*time.Hour), func() {
+		proclaimed = h.state()
+		repin = h.update(workflows.RepinUpdate, workflows.NoteInput{Note: "holiday proclaimed", Actor: "ops"})
+	})
+	h.at(received.Add(3*time.Hour), func() {
+		after = h.state()
+		h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent"})
+	})
+	h.run()
+	mustNotFail(t, "repin", repin)
+	// 03-02 + 20 days = Sun 03-22, rolled to Mon 03-23; the holiday moves it to Tue 03-24.
+	if before.Due.Date.String() != "2026-03-23" || proclaimed.Due.Date.String() != "2026-03-23" {
+		t.Fatalf("due %s before, %s after the proclamation but before the repin; want 2026-03-23 both", before.Due.Date, proclaimed.Due.Date)
+	}
+	if after.Due.Date.String() != "2026-03-24" {
+		t.Errorf("due after the repin %s, want 2026-03-24", after.Due.Date)
+	}
+	ev := h.eventsOf("policy.repinned")
+	if len(ev) != 1 || !strings.Contains(ev[0].Detail, `"due_to":"2026-03-24"`) || !strings.Contains(ev[0].Detail, `"calendar_version_to":"2"`) {
+		t.Errorf("repin events %+v", ev)
+	}
+}

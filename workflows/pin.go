@@ -2,10 +2,13 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/policy"
 )
 
@@ -58,5 +61,102 @@ func (r *run) usePin(pin policy.Pinned) error {
 		return fmt.Errorf("case %s: %w", r.in.CaseID, err)
 	}
 	r.pol, r.pin = pol, pin
+	return nil
+}
+
+// RepinUpdate re-reads the case's policy and calendar from the live
+// configuration and recomputes its dates from them: the explicit, recorded
+// step by which a calendar changed while the case runs (a bank holiday
+// proclaimed, a year's holidays published) reaches it.
+const RepinUpdate = "repin"
+
+func (r *run) validateRepin(in NoteInput) error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	if !r.core {
+		return refused("this case was opened before policies were pinned; it follows the live configuration already")
+	}
+	return nil
+}
+
+func (r *run) repin(ctx workflow.Context, in NoteInput) (Ack, error) {
+	if err := r.validateRepin(in); err != nil {
+		return r.ack(), err
+	}
+	st := r.st
+	pin, err := r.livePin(ctx)
+	if err != nil {
+		return r.ack(), refused("%v", err)
+	}
+	before, beforeVersion := st.Due, r.pin.Calendar.Version
+	if err := r.usePin(pin); err != nil {
+		return r.ack(), refused("%v", err)
+	}
+	detail := map[string]string{"calendar": pin.Calendar.ID, "calendar_version_from": beforeVersion,
+		"calendar_version_to": pin.Calendar.Version, "note": in.Note}
+	if before != nil {
+		detail["due_from"] = before.Date.String()
+	}
+	var events []activities.Event
+	if err := r.redate(ctx); err != nil {
+		st.DeadlineProblem = err.Error()
+		events = append(events, r.planEvent(ctx))
+	} else if r.plan(ctx) {
+		events = append(events, r.planEvent(ctx))
+	}
+	if st.Due != nil {
+		detail["due_to"] = st.Due.Date.String()
+	}
+	r.changed++
+	events = append([]activities.Event{r.event(ctx, r.nextKey("policy.repinned"), "policy.repinned", actorOr(in.Actor), detail)}, events...)
+	return r.acked(r.project(ctx, events...))
+}
+
+// redate recomputes the due date of a case whose clock runs, from the
+// pinned policy: the deadline from the clock's start, then each extension
+// and each closed pause in the order they happened. A case without a
+// deadline yet is left to plan.
+func (r *run) redate(ctx workflow.Context) error {
+	st := r.st
+	if st.Due == nil || st.ClockFrom == nil {
+		return nil
+	}
+	due, err := r.pol.Due(*st.ClockFrom)
+	if err != nil {
+		return err
+	}
+	type step struct {
+		at  time.Time
+		ext *Extension
+		p   *Pause
+	}
+	var steps []step
+	for i := range st.Extensions {
+		steps = append(steps, step{at: st.Extensions[i].At, ext: &st.Extensions[i]})
+	}
+	for i := range st.Pauses {
+		if st.Pauses[i].To != nil {
+			steps = append(steps, step{at: *st.Pauses[i].To, p: &st.Pauses[i]})
+		}
+	}
+	slices.SortStableFunc(steps, func(a, b step) int { return a.at.Compare(b.at) })
+	for n, s := range steps {
+		if s.ext != nil {
+			by := s.ext.Period
+			if by.IsZero() {
+				by = r.pol.Extension
+			}
+			if due, err = r.pol.Extend(due, by, n); err != nil {
+				return err
+			}
+			s.ext.To = due
+			continue
+		}
+		if due, err = r.pol.Resume(due, s.p.From, *s.p.To); err != nil {
+			return err
+		}
+	}
+	r.moveDue(ctx, due)
 	return nil
 }

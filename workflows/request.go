@@ -98,7 +98,10 @@ type Input struct {
 
 // Extension is one granted extension of the deadline.
 type Extension struct {
-	Reason string          `json:"reason"`
+	Reason string `json:"reason"`
+	// Period is what the extension added, so that a re-pinned case can
+	// apply it again on its new calendar.
+	Period policy.Period   `json:"period,omitzero"`
 	From   policy.Deadline `json:"from"`
 	To     policy.Deadline `json:"to"`
 	At     time.Time       `json:"at"`
