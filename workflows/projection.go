@@ -96,7 +96,7 @@ func (r *run) storeRefused(ctx workflow.Context, p activities.Projection, err er
 	reason := failure(err)
 	r.logger.Error("the store refused a projection", "case", r.st.CaseID, "error", err)
 	r.st.StoreProblem = reason
-	clean := activities.Clean(p)
+	clean := activities.Clean(p) //workflowcheck:ignore reflection over a struct's fields visits them in declaration order
 	clean.Case.Revision = r.st.Revision
 	clean.Events = append(clean.Events, r.event(ctx, r.nextKey("store.refused"), "store.refused", "system",
 		map[string]string{"error": reason}))
