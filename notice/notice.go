@@ -43,6 +43,7 @@ const (
 	CorrectionsPending    Kind = "corrections_pending"
 	CancellationObstacles Kind = "cancellation_obstacles"
 	CancellationConfirm   Kind = "cancellation_confirm"
+	IdentityVerified      Kind = "identity_verified"
 	CoolingOffStarted     Kind = "cooling_off_started"
 	CoolingOffEnded       Kind = "cooling_off_ended"
 	// AttentionNeeded tells staff that the engine stopped doing something by
@@ -55,7 +56,7 @@ const (
 var Kinds = []Kind{Acknowledgement, VerificationCode, Extension, Denial, IdentityUnverified,
 	InfoRequest, Completion, Withdrawn, Reminder, Overdue, DeadlineUnknown, MessageReceived,
 	ExportReady, TaskAssigned, TaskReminder, CorrectionsPending, CancellationObstacles, CancellationConfirm,
-	CoolingOffStarted, CoolingOffEnded, AttentionNeeded}
+	IdentityVerified, CoolingOffStarted, CoolingOffEnded, AttentionNeeded}
 
 // Data is what a template may use. Dates are preformatted by the caller, who
 // knows the tenant's time zone and the deadline rules.
@@ -104,6 +105,7 @@ var required = map[Kind][]string{
 	CorrectionsPending:    {"Type"},
 	CancellationObstacles: {"Type", "Info"},
 	CancellationConfirm:   {"Type"},
+	IdentityVerified:      {"Type", "DueDate"},
 	CoolingOffStarted:     {"Type", "CoolingOffEnd"},
 	CoolingOffEnded:       {"Type", "CoolingOffEnd"},
 	AttentionNeeded:       {"Type", "Problem"},

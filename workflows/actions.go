@@ -259,9 +259,14 @@ func (r *run) markVerified(ctx workflow.Context, method, by, note string) error 
 			return err
 		}
 	}
-	planChanged := false
+	planChanged, dated := false, false
 	if st.Due == nil {
 		planChanged = r.plan(ctx)
+		dated = st.Due != nil
+	}
+	if r.core && dated && r.intakeDone {
+		// The acknowledgement promised the date once identity is verified.
+		r.notifyRequester(ctx, "identity_verified", noticeData{})
 	}
 	r.changed++
 	detail := map[string]string{"method": method}

@@ -298,6 +298,9 @@ func TestAYearOfRechecksIsBounded(t *testing.T) {
 	if m := h.out.mails("dpo@example.test", "Needs attention"); len(m) != 1 || !strings.Contains(m[0].Body, "60 daily checks") {
 		t.Errorf("DPO told %d times", len(m))
 	}
+	if m := h.out.mails(requester, "We need more information"); len(m) != 1 || !strings.Contains(m[0].Body, "no longer check daily") {
+		t.Errorf("the requester was not told that the daily checks ended: %q", h.out.to(requester))
+	}
 	if r := h.result(); r.Status != request.Withdrawn {
 		t.Errorf("result %+v", r)
 	}

@@ -836,6 +836,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 		if r.core && round >= maxAutoRechecks {
 			every = 0 // staff recheck once the requester says they settled
 			if round == maxAutoRechecks {
+				r.notifyRequester(ctx, "info_request", noticeData{Info: r.words().rechecksStopped(maxAutoRechecks)})
 				r.notifyDPO(ctx, "attention_needed", r.nextKey("attention_needed"), noticeData{Problem: fmt.Sprintf(
 					"The account still has something to settle after %d daily checks; dsrflow stopped checking by itself. Use recheck when the requester says they settled.",
 					maxAutoRechecks)})

@@ -113,3 +113,10 @@ func (w words) obstacles(os []connector.Obstacle) string {
 func (w words) cancelled() string {
 	return w.pick("您的账号已注销。", "Your account has been cancelled.")
 }
+
+// rechecksStopped tells the requester that the daily checks ended, so
+// that the obstacles notice's "we will check again" stays true.
+func (w words) rechecksStopped(days int) string {
+	return fmt.Sprintf(w.pick("我们已连续 %d 天每天核查您的账户，仍有事项待处理。此后我们不再每日自动核查：处理完毕后请回复本邮件告知我们，我们将随即重新核查。",
+		"We have checked your account every day for %d days and something is still to be settled. We no longer check daily: once it is settled, reply to this message and we will check again straight away."), days)
+}

@@ -362,9 +362,19 @@ func (r *run) run() error {
 	if r.in.Email != nil {
 		inReplyTo = r.in.Email.MessageID
 	}
+	// A case the portal verified has its due date before it is
+	// acknowledged, so the acknowledgement can name it.
+	portalFirst := r.core && r.in.VerifiedBy != ""
+	if portalFirst {
+		if err := r.markVerified(ctx, MethodPortal, r.in.VerifiedBy, ""); err != nil {
+			return err
+		}
+	}
 	r.notifyRequester(ctx, "acknowledgement", noticeData{}, inReplyTo)
 
-	if r.in.VerifiedBy != "" {
+	if portalFirst {
+		// Verified above.
+	} else if r.in.VerifiedBy != "" {
 		if err := r.markVerified(ctx, MethodPortal, r.in.VerifiedBy, ""); err != nil {
 			return err
 		}
