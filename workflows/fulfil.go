@@ -917,19 +917,8 @@ func (r *run) waitForRequester(ctx workflow.Context, kind, info string, ready fu
 			return err
 		}
 	}
-	rechecks := r.f.rechecks
-	cond := func() bool { return ready() || r.f.rechecks != rechecks || st.Status.Closed() }
-	var err error
-	if every > 0 {
-		_, err = workflow.AwaitWithTimeout(ctx, every, cond)
-	} else {
-		err = workflow.Await(ctx, cond)
-	}
-	if err != nil {
+	if err := r.awaitReadyOrRecheck(ctx, ready, every); err != nil {
 		return err
-	}
-	if st.Status.Closed() {
-		return errClosed
 	}
 	if st.Status == request.AwaitingRequester {
 		if err := r.apply(evRequesterDone); err != nil {

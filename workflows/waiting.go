@@ -110,8 +110,20 @@ func (r *run) waitForRequesterCore(ctx workflow.Context, kind, info string, read
 			return err
 		}
 	}
+	if err := r.awaitReadyOrRecheck(ctx, ready, every); err != nil {
+		return err
+	}
+	if ready() {
+		return r.requesterDone(ctx)
+	}
+	return nil
+}
+
+// awaitReadyOrRecheck waits until ready, a staff recheck, or every (when
+// not zero) has passed; errClosed when the case closed meanwhile.
+func (r *run) awaitReadyOrRecheck(ctx workflow.Context, ready func() bool, every time.Duration) error {
 	rechecks := r.f.rechecks
-	cond := func() bool { return ready() || r.f.rechecks != rechecks || st.Status.Closed() }
+	cond := func() bool { return ready() || r.f.rechecks != rechecks || r.st.Status.Closed() }
 	var err error
 	if every > 0 {
 		_, err = workflow.AwaitWithTimeout(ctx, every, cond)
@@ -121,11 +133,8 @@ func (r *run) waitForRequesterCore(ctx workflow.Context, kind, info string, read
 	if err != nil {
 		return err
 	}
-	if st.Status.Closed() {
+	if r.st.Status.Closed() {
 		return errClosed
-	}
-	if ready() {
-		return r.requesterDone(ctx)
 	}
 	return nil
 }
