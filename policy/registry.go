@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -70,14 +71,14 @@ func Build(c Config) (*Registry, error) {
 	for _, id := range ids {
 		j := slices.IndexFunc(specs, func(p Spec) bool { return p.ID == id })
 		if j < 0 {
-			return nil, fmt.Errorf("policy_calendars.%s: unknown policy %q", id, id)
+			return nil, &ChoiceError{id, fmt.Errorf("unknown policy %q", id)}
 		}
 		cal := c.PolicyCalendars[id]
 		if cal == "" {
-			return nil, fmt.Errorf("policy_calendars.%s: calendar ID required", id)
+			return nil, &ChoiceError{id, errors.New("calendar ID required")}
 		}
 		if _, ok := calendars[cal]; !ok {
-			return nil, fmt.Errorf("policy_calendars.%s: %w", id, calendar.UnknownError(cal))
+			return nil, &ChoiceError{id, calendar.UnknownError(cal)}
 		}
 		specs[j].Calendar = cal
 		// The preset's zone belongs to its default calendar (gdpr's is
@@ -105,6 +106,16 @@ func Build(c Config) (*Registry, error) {
 // but make some deadlines less right than they should be; the engine logs
 // them at startup and dsr deadline prints them.
 func (r *Registry) Warnings() []string { return slices.Clone(r.warnings) }
+
+// ChoiceError is a bad entry of Config.PolicyCalendars.
+type ChoiceError struct {
+	Policy string
+	Err    error
+}
+
+func (e *ChoiceError) Error() string { return fmt.Sprintf("policy_calendars.%s: %v", e.Policy, e.Err) }
+
+func (e *ChoiceError) Unwrap() error { return e.Err }
 
 // Get returns the policy with the given ID.
 func (r *Registry) Get(id string) (*Policy, bool) {
