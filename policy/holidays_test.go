@@ -236,3 +236,21 @@ func TestLGPDHolidays(t *testing.T) {
 		{"Finados", "2026-10-17T10:00:00-03:00", "2026-11-03", ""},
 	})
 }
+
+// An operator's own policy put on another calendar keeps its zone; a
+// preset takes the calendar's.
+func TestPolicyCalendarsZone(t *testing.T) {
+	r, err := policy.Build(policy.Config{
+		Policies: []policy.Spec{{ID: "acme", Deadline: "1m", VerificationWindow: "10d",
+			Calendar: "weekends", TimeZone: "Europe/Lisbon"}},
+		PolicyCalendars: map[string]string{"acme": "fr", "1m-ext45": "ie"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme, _ := r.Get("acme")
+	oneMonth, _ := r.Get("1m-ext45")
+	if acme.CalendarID != "fr" || acme.TimeZone != "Europe/Lisbon" || oneMonth.CalendarID != "ie" || oneMonth.TimeZone != "Europe/Dublin" {
+		t.Errorf("acme on %s in %s; 1m-ext45 on %s in %s", acme.CalendarID, acme.TimeZone, oneMonth.CalendarID, oneMonth.TimeZone)
+	}
+}

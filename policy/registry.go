@@ -81,9 +81,12 @@ func Build(c Config) (*Registry, error) {
 			return nil, &ChoiceError{id, calendar.UnknownError(cal)}
 		}
 		specs[j].Calendar = cal
-		// The preset's zone belongs to its default calendar (gdpr's is
-		// Brussels); the chosen jurisdiction's clock is the calendar's.
-		specs[j].TimeZone = ""
+		// A preset's zone belongs to its default calendar (gdpr's is
+		// Brussels); the chosen jurisdiction's clock is the calendar's. An
+		// operator's own policy keeps the zone it names.
+		if !seen[id] {
+			specs[j].TimeZone = ""
+		}
 	}
 	r := &Registry{policies: make(map[string]*Policy, len(specs))}
 	for _, s := range specs {
