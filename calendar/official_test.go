@@ -248,7 +248,7 @@ func TestRuleCalendarOneOffDays(t *testing.T) {
 func TestPinMaterialisesRuleCalendars(t *testing.T) {
 	cals, err := Load([]Spec{{ID: "gb-eng-local", Rules: "gb-eng",
 		Holidays:    []HolidaySpec{{Name: "Proclaimed", From: "2026-06-12", To: "2026-06-12"}},
-		WorkingDays: []string{"2027-05-31"}}})
+		WorkingDays: []string{"2027-05-31", "2026-06-13"}}}) // a removed holiday; a Saturday worked
 	if err != nil {
 		t.Fatal(err)
 	}
