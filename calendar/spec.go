@@ -158,35 +158,35 @@ func New(s Spec) (*Calendar, error) {
 	return c, nil
 }
 
+// fieldError names the calendar and the offending field.
+func fieldError(id, field, format string, args ...any) error {
+	return fmt.Errorf("calendar %s: %s: %s", id, field, fmt.Sprintf(format, args...))
+}
+
 func failer(id string) func(field string, format string, args ...any) (*Calendar, error) {
 	return func(field string, format string, args ...any) (*Calendar, error) {
-		return nil, fmt.Errorf("calendar %s: %s: %s", id, field, fmt.Sprintf(format, args...))
+		return nil, fieldError(id, field, format, args...)
 	}
 }
 
 func (c *Calendar) setZoneAndWeekend(zone string, weekend []string) error {
-	fail := failer(c.ID)
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
-		_, err := fail("time_zone", "unknown zone %q", zone)
-		return err
+		return fieldError(c.ID, "time_zone", "unknown zone %q", zone)
 	}
 	c.Location = loc
 	for i, name := range weekend {
 		wd, ok := weekdays[strings.ToLower(name)]
 		if !ok {
-			_, err := fail(fmt.Sprintf("weekend[%d]", i), "unknown weekday %q", name)
-			return err
+			return fieldError(c.ID, fmt.Sprintf("weekend[%d]", i), "unknown weekday %q", name)
 		}
 		if c.weekend[wd] {
-			_, err := fail(fmt.Sprintf("weekend[%d]", i), "%s listed twice", name)
-			return err
+			return fieldError(c.ID, fmt.Sprintf("weekend[%d]", i), "%s listed twice", name)
 		}
 		c.weekend[wd] = true
 	}
 	if len(weekend) == 7 {
-		_, err := fail("weekend", "leaves no working day in the week")
-		return err
+		return fieldError(c.ID, "weekend", "leaves no working day in the week")
 	}
 	return nil
 }
@@ -196,8 +196,7 @@ func (c *Calendar) setZoneAndWeekend(zone string, weekend []string) error {
 // the holiday (a bank holiday moved by proclamation).
 func (c *Calendar) addDays(s Spec) error {
 	fail := func(field string, format string, args ...any) error {
-		_, err := failer(s.ID)(field, format, args...)
-		return err
+		return fieldError(s.ID, field, format, args...)
 	}
 	date := func(field, v string) (Date, error) {
 		d, err := ParseDate(v)
