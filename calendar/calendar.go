@@ -8,6 +8,8 @@ package calendar
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,6 +64,24 @@ type Calendar struct {
 	workdays map[Date]bool
 	// spec is what the calendar was built from; Pin hands it to a case.
 	spec Spec
+
+	// rules, when set, computes the holidays of any year; holidays and
+	// workdays then hold the operator's one-off additions and removals.
+	rules *rules
+	// ruleYears caches rules.observed by year: map[int]map[Date]string.
+	ruleYears *sync.Map
+}
+
+// IsRules reports whether c computes its holidays from rules, for every
+// year, rather than listing them.
+func (c *Calendar) IsRules() bool { return c.rules != nil }
+
+func (c *Calendar) ruleHolidays(y int) map[Date]string {
+	if v, ok := c.ruleYears.Load(y); ok {
+		return v.(map[Date]string)
+	}
+	v, _ := c.ruleYears.LoadOrStore(y, c.rules.observed(y, c.weekend))
+	return v.(map[Date]string)
 }
 
 // Pin returns a spec from which New builds a calendar that answers exactly
@@ -69,9 +89,81 @@ type Calendar struct {
 // history at opening, so a calendar edited or removed later never moves a
 // running case's dates. Data calendars return their whole spec: it is
 // small and already bounded.
+//
+// Rule calendars are materialised instead: the holidays (substitute days
+// and one-off days included) of the years first..last become an explicit
+// list, so that upgrading the holiday library while a case runs cannot
+// move its dates. The version names the library and the local additions.
 func (c *Calendar) Pin(first, last Date) (Spec, error) {
-	_, _ = first, last
-	return c.spec, nil
+	if c.rules == nil {
+		return c.spec, nil
+	}
+	if last.Before(first) {
+		return Spec{}, fmt.Errorf("pin calendar %s: %s is before %s", c.ID, last, first)
+	}
+	s := Spec{
+		ID: c.ID, Description: c.Description, Version: c.Version,
+		Sources: c.Sources, TimeZone: c.Location.String(), Weekend: c.weekendNames(),
+		FirstYear: first.Year, LastYear: last.Year,
+	}
+	for y := first.Year; y <= last.Year; y++ {
+		days, err := c.Year(y)
+		if err != nil {
+			return Spec{}, fmt.Errorf("pin calendar %s: %w", c.ID, err)
+		}
+		for _, d := range days {
+			if d.Working {
+				s.WorkingDays = append(s.WorkingDays, d.Date.String())
+				continue
+			}
+			s.Holidays = append(s.Holidays, HolidaySpec{Name: d.Name, From: d.Date.String(), To: d.Date.String()})
+		}
+	}
+	return s, nil
+}
+
+func (c *Calendar) weekendNames() []string {
+	var names []string
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		if c.weekend[wd] {
+			names = append(names, strings.ToLower(wd.String()))
+		}
+	}
+	return names
+}
+
+// Day is a day that differs from the plain week: a holiday (a rest day,
+// named) or a make-up working day on a weekend day.
+type Day struct {
+	Date    Date   `json:"date"`
+	Name    string `json:"name,omitempty"`
+	Working bool   `json:"working"`
+	// Weekend marks a holiday that falls on a weekend day, a rest day
+	// anyway; lists show it so that they match official ones.
+	Weekend bool `json:"weekend,omitempty"`
+}
+
+// Year lists the holidays and make-up working days of year y, sorted: what
+// a DPO compares with the official list. A working_days entry that only
+// removes a weekday holiday is not listed: the day is then a plain day.
+func (c *Calendar) Year(y int) ([]Day, error) {
+	jan1 := Date{y, time.January, 1}
+	if !c.Covers(jan1) {
+		return nil, &CoverageError{c.ID, jan1, c.FirstYear, c.LastYear}
+	}
+	var days []Day
+	for d := jan1; d.Year == y; d = d.AddDays(1) {
+		if c.workdays[d] {
+			if c.weekend[d.Weekday()] {
+				days = append(days, Day{Date: d, Working: true})
+			}
+			continue
+		}
+		if name, ok := c.Holiday(d); ok {
+			days = append(days, Day{Date: d, Name: name, Weekend: c.weekend[d.Weekday()]})
+		}
+	}
+	return days, nil
 }
 
 // Covers reports whether the calendar has data for d.
@@ -89,16 +181,39 @@ func (c *Calendar) IsWorkingDay(d Date) (bool, error) {
 	if c.workdays[d] {
 		return true, nil
 	}
-	if _, ok := c.holidays[d]; ok {
+	if _, ok := c.Holiday(d); ok {
 		return false, nil
 	}
 	return !c.weekend[d.Weekday()], nil
 }
 
-// Holiday returns the name of the public holiday on d, if there is one.
+// Holiday returns the name of the public holiday on d, if there is one. A
+// day the operator made a working day has none.
 func (c *Calendar) Holiday(d Date) (string, bool) {
-	name, ok := c.holidays[d]
+	if name, ok := c.holidays[d]; ok {
+		return name, ok
+	}
+	if c.rules == nil || c.workdays[d] {
+		return "", false
+	}
+	name, ok := c.ruleHolidays(d.Year)[d]
 	return name, ok
+}
+
+// Skipped lists the holidays on weekdays after from up to and including
+// to: the rest days a deadline moved over that a plain week would not
+// explain.
+func (c *Calendar) Skipped(from, to Date) []Day {
+	var days []Day
+	for d := from.AddDays(1); !d.After(to); d = d.AddDays(1) {
+		if c.weekend[d.Weekday()] || c.workdays[d] {
+			continue
+		}
+		if name, ok := c.Holiday(d); ok {
+			days = append(days, Day{Date: d, Name: name})
+		}
+	}
+	return days
 }
 
 // NextWorkingDay returns the first working day after d.
@@ -114,8 +229,9 @@ func (c *Calendar) AddWorkingDays(d Date, n int) (Date, error) {
 		step, n = -1, -n
 	}
 	// Termination: New refuses a seven-day weekend, and a calendar with
-	// holidays is bounded, so the walk reaches a working day or leaves the
-	// covered years.
+	// holidays is bounded or has rules (which never fill a year with
+	// holidays), so the walk reaches a working day or leaves the covered
+	// years.
 	for n > 0 {
 		d = d.AddDays(step)
 		ok, err := c.IsWorkingDay(d)

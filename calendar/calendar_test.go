@@ -51,8 +51,8 @@ func TestEmbeddedCalendars(t *testing.T) {
 	if w == nil || w.FirstYear != 0 || w.LastYear != 0 || w.Location.String() != "UTC" {
 		t.Errorf("weekends = %+v", w)
 	}
-	if len(cals) != 2 {
-		t.Errorf("got %d embedded calendars, want 2", len(cals))
+	if want := 2 + len(RuleIDs()); len(cals) != want {
+		t.Errorf("got %d built-in calendars, want %d (2 data, %d rule)", len(cals), want, len(RuleIDs()))
 	}
 }
 

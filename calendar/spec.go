@@ -20,7 +20,12 @@ import (
 type Spec struct {
 	ID          string `yaml:"id" mapstructure:"id" json:"id"`
 	Description string `yaml:"description" mapstructure:"description" json:"description"`
-	Version     string `yaml:"version" mapstructure:"version" json:"version"`
+	// Rules names a built-in rule calendar (gb-eng, de-by, us-ca, ...) that
+	// computes the holidays of every year; Holidays and WorkingDays then add
+	// or remove single days on top of it, and Version, TimeZone and Weekend
+	// may be left out.
+	Rules   string `yaml:"rules" mapstructure:"rules" json:"rules,omitempty"`
+	Version string `yaml:"version" mapstructure:"version" json:"version"`
 	// Sources cite the official notices the data was copied from.
 	Sources     []string      `yaml:"sources" mapstructure:"sources" json:"sources,omitempty"`
 	TimeZone    string        `yaml:"time_zone" mapstructure:"time_zone" json:"time_zone"`
@@ -66,13 +71,17 @@ func Embedded() ([]Spec, error) {
 	return specs, nil
 }
 
-// Load builds the embedded calendars and then the extra ones. An extra
-// calendar with the ID of an embedded one replaces it: that is how an
-// operator adds next year's holidays before dsrflow ships them.
+// Load builds the embedded calendars, the rule calendars, and then the
+// extra ones. An extra calendar with the ID of a built-in one replaces it:
+// that is how an operator adds next year's holidays before dsrflow ships
+// them, or a proclaimed bank holiday to a rule calendar.
 func Load(extra []Spec) (map[string]*Calendar, error) {
 	embedded, err := Embedded()
 	if err != nil {
 		return nil, err
+	}
+	for _, id := range RuleIDs() {
+		embedded = append(embedded, Spec{ID: id, Rules: id})
 	}
 	cals := make(map[string]*Calendar, len(embedded)+len(extra))
 	for _, s := range embedded {
@@ -103,6 +112,9 @@ func New(s Spec) (*Calendar, error) {
 	if s.ID == "" {
 		return nil, errors.New("calendar: id: required")
 	}
+	if s.Rules != "" {
+		return newRules(s)
+	}
 	c := &Calendar{
 		ID:          s.ID,
 		Description: s.Description,
@@ -114,33 +126,15 @@ func New(s Spec) (*Calendar, error) {
 		holidays:    make(map[Date]string),
 		workdays:    make(map[Date]bool),
 	}
-	fail := func(field string, format string, args ...any) (*Calendar, error) {
-		return nil, fmt.Errorf("calendar %s: %s: %s", s.ID, field, fmt.Sprintf(format, args...))
-	}
+	fail := failer(s.ID)
 	if s.Version == "" {
 		return fail("version", "required")
 	}
 	if s.TimeZone == "" {
 		return fail("time_zone", "required")
 	}
-	loc, err := time.LoadLocation(s.TimeZone)
-	if err != nil {
-		return fail("time_zone", "unknown zone %q", s.TimeZone)
-	}
-	c.Location = loc
-
-	for i, name := range s.Weekend {
-		wd, ok := weekdays[strings.ToLower(name)]
-		if !ok {
-			return fail(fmt.Sprintf("weekend[%d]", i), "unknown weekday %q", name)
-		}
-		if c.weekend[wd] {
-			return fail(fmt.Sprintf("weekend[%d]", i), "%s listed twice", name)
-		}
-		c.weekend[wd] = true
-	}
-	if len(s.Weekend) == 7 {
-		return fail("weekend", "leaves no working day in the week")
+	if err := c.setZoneAndWeekend(s.TimeZone, s.Weekend); err != nil {
+		return nil, err
 	}
 
 	if s.FirstYear < 0 {
@@ -158,6 +152,52 @@ func New(s Spec) (*Calendar, error) {
 		return fail("first_year", "first_year and last_year are required when holidays or working_days are given")
 	}
 
+	if err := c.addDays(s); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fieldError names the calendar and the offending field.
+func fieldError(id, field, format string, args ...any) error {
+	return fmt.Errorf("calendar %s: %s: %s", id, field, fmt.Sprintf(format, args...))
+}
+
+func failer(id string) func(field string, format string, args ...any) (*Calendar, error) {
+	return func(field string, format string, args ...any) (*Calendar, error) {
+		return nil, fieldError(id, field, format, args...)
+	}
+}
+
+func (c *Calendar) setZoneAndWeekend(zone string, weekend []string) error {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return fieldError(c.ID, "time_zone", "unknown zone %q", zone)
+	}
+	c.Location = loc
+	for i, name := range weekend {
+		wd, ok := weekdays[strings.ToLower(name)]
+		if !ok {
+			return fieldError(c.ID, fmt.Sprintf("weekend[%d]", i), "unknown weekday %q", name)
+		}
+		if c.weekend[wd] {
+			return fieldError(c.ID, fmt.Sprintf("weekend[%d]", i), "%s listed twice", name)
+		}
+		c.weekend[wd] = true
+	}
+	if len(weekend) == 7 {
+		return fieldError(c.ID, "weekend", "leaves no working day in the week")
+	}
+	return nil
+}
+
+// addDays adds the spec's holidays and working days. On a rule calendar a
+// working day may also be a weekday the rules make a holiday: that removes
+// the holiday (a bank holiday moved by proclamation).
+func (c *Calendar) addDays(s Spec) error {
+	fail := func(field string, format string, args ...any) error {
+		return fieldError(s.ID, field, format, args...)
+	}
 	date := func(field, v string) (Date, error) {
 		d, err := ParseDate(v)
 		if err != nil {
@@ -176,11 +216,11 @@ func New(s Spec) (*Calendar, error) {
 		}
 		from, err := date(field+".from", h.From)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		to, err := date(field+".to", h.To)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if to.Before(from) {
 			return fail(field+".to", "%s is before from %s", to, from)
@@ -196,12 +236,18 @@ func New(s Spec) (*Calendar, error) {
 		field := fmt.Sprintf("working_days[%d]", i)
 		d, err := date(field, v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		// A make-up working day is by definition a weekend day; anything
-		// else is a typo that would otherwise go unnoticed.
+		// A make-up working day is by definition a weekend day (or, on a
+		// rule calendar, a holiday removed); anything else is a typo that
+		// would otherwise go unnoticed.
 		if !c.weekend[d.Weekday()] {
-			return fail(field, "%s is a %s, not a weekend day", d, d.Weekday())
+			if c.rules == nil {
+				return fail(field, "%s is a %s, not a weekend day", d, d.Weekday())
+			}
+			if _, ok := c.ruleHolidays(d.Year)[d]; !ok {
+				return fail(field, "%s is a %s, neither a weekend day nor a holiday of %s", d, d.Weekday(), c.rules.id)
+			}
 		}
 		if name, ok := c.holidays[d]; ok {
 			return fail(field, "%s is also a holiday (%s)", d, name)
@@ -211,7 +257,7 @@ func New(s Spec) (*Calendar, error) {
 		}
 		c.workdays[d] = true
 	}
-	return c, nil
+	return nil
 }
 
 var weekdays = map[string]time.Weekday{

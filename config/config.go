@@ -247,6 +247,7 @@ func setDefaults(v *viper.Viper) {
 	// known to viper so a YAML file can set them.
 	v.SetDefault("calendars", nil)
 	v.SetDefault("policies", nil)
+	v.SetDefault("policy_calendars", nil)
 	v.SetDefault("connectors", nil)
 	v.SetDefault("portability.controllers", nil)
 	v.SetDefault("exports.dir", "")
@@ -262,7 +263,7 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	if yamlOnly[e.Key] || strings.Contains(e.Key, "[") {
+	if yamlOnly[e.Key] || strings.Contains(e.Key, "[") || strings.HasPrefix(e.Key, "policy_calendars.") {
 		return fmt.Sprintf("config %s (YAML file only): %s", e.Key, e.Reason)
 	}
 	return fmt.Sprintf("config %s (env DSR_%s): %s", e.Key, envName(e.Key), e.Reason)

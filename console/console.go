@@ -99,7 +99,7 @@ func New(apiHandler http.Handler, o Options) (*Console, error) {
 
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.router.ServeHTTP(w, r) }
 
-var pageNames = []string{"signin", "queue", "new", "case", "error"}
+var pageNames = []string{"signin", "queue", "new", "case", "error", "calendars"}
 
 func parsePages() (map[string]*template.Template, error) {
 	layout, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html")
@@ -135,6 +135,7 @@ func (c *Console) routes() *gin.Engine {
 	in.GET("", c.queuePage)
 	in.GET("new", c.newPage)
 	in.GET("deadline", c.deadlineFragment)
+	in.GET("calendars", c.calendarsPage)
 	in.GET("cases/:id", c.casePage)
 	post := in.Group("", c.sameSite, c.csrf)
 	post.POST("signout", c.signout)

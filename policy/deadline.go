@@ -56,6 +56,22 @@ func (p *Policy) end(day0 calendar.Date, period Period) (calendar.Date, error) {
 	return p.rollForward(last)
 }
 
+// Skipped lists the holidays that moved the end of period counted from
+// day0 to end: for working days every holiday on a weekday in between, for
+// days and months those from the nominal last day to end. dsr deadline
+// shows them, so that a date is explained in the words of the official list.
+func (p *Policy) Skipped(day0 calendar.Date, period Period, end calendar.Date) []calendar.Day {
+	switch period.Unit {
+	case WorkingDays:
+		return p.Calendar.Skipped(day0, end)
+	case CalendarDays:
+		return p.Calendar.Skipped(day0.AddDays(period.Amount-1), end)
+	case Months:
+		return p.Calendar.Skipped(day0.AddMonths(period.Amount).AddDays(-1), end)
+	}
+	return nil
+}
+
 // rollForward moves a last day that is a rest day to the next working day
 // (PRC Civil Code art. 203; EU Reg. 1182/71 art. 3(4)).
 func (p *Policy) rollForward(d calendar.Date) (calendar.Date, error) {
@@ -185,6 +201,14 @@ func (p *Policy) ReminderTimes(due Deadline, clockStart time.Time) ([]time.Time,
 			d = due.Date.AddMonths(-r.Amount)
 		default:
 			return nil, fmt.Errorf("policy %s: reminder %q: unknown unit", p.ID, r)
+		}
+		// A reminder on a rest day would reach nobody: it moves to the
+		// working day before, still ahead of the due date. Outside the
+		// calendar's years it stays put, as a reminder is no deadline.
+		if ok, err := p.Calendar.IsWorkingDay(d); err == nil && !ok {
+			if prev, err := p.Calendar.AddWorkingDays(d, -1); err == nil {
+				d = prev
+			}
 		}
 		t := time.Date(d.Year, d.Month, d.Day, 9, 0, 0, 0, p.Location)
 		if t.After(clockStart) {

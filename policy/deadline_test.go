@@ -360,18 +360,19 @@ func TestVerificationDeadline(t *testing.T) {
 
 func TestReminderTimes(t *testing.T) {
 	p := get(t, "cn-15d-ext45")
-	due := deadlineOn(t, p, "2026-03-16")
+	// Due Thu 03-19: 7, 3 and 1 days before are Thu, Mon and Wed.
+	due := deadlineOn(t, p, "2026-03-19")
 	tests := []struct {
 		name       string
 		clockStart string
 		want       []string
 	}{
 		{"all", "2026-03-01T10:00:00+08:00", []string{
-			"2026-03-09T09:00:00+08:00", "2026-03-13T09:00:00+08:00", "2026-03-15T09:00:00+08:00"}},
-		{"past ones dropped", "2026-03-13T10:00:00+08:00", []string{"2026-03-15T09:00:00+08:00"}},
-		{"equal to clock start dropped", "2026-03-13T09:00:00+08:00", []string{"2026-03-15T09:00:00+08:00"}},
-		{"one second before kept", "2026-03-13T08:59:59+08:00", []string{"2026-03-13T09:00:00+08:00", "2026-03-15T09:00:00+08:00"}},
-		{"none left", "2026-03-15T09:00:00+08:00", []string{}},
+			"2026-03-12T09:00:00+08:00", "2026-03-16T09:00:00+08:00", "2026-03-18T09:00:00+08:00"}},
+		{"past ones dropped", "2026-03-16T10:00:00+08:00", []string{"2026-03-18T09:00:00+08:00"}},
+		{"equal to clock start dropped", "2026-03-16T09:00:00+08:00", []string{"2026-03-18T09:00:00+08:00"}},
+		{"one second before kept", "2026-03-16T08:59:59+08:00", []string{"2026-03-16T09:00:00+08:00", "2026-03-18T09:00:00+08:00"}},
+		{"none left", "2026-03-18T09:00:00+08:00", []string{}},
 	}
 	for _, tt := range tests {
 		got, err := p.ReminderTimes(due, at(t, tt.clockStart))
@@ -380,6 +381,13 @@ func TestReminderTimes(t *testing.T) {
 		}
 		checkTimes(t, tt.name, got, tt.want)
 	}
+	// A reminder never lands on a rest day: due Mon 03-16, the day before
+	// is Sunday, so it moves to Friday 03-13, where the 3-day one already is.
+	got, err := p.ReminderTimes(deadlineOn(t, p, "2026-03-16"), at(t, "2026-03-01T10:00:00+08:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTimes(t, "weekend", got, []string{"2026-03-09T09:00:00+08:00", "2026-03-13T09:00:00+08:00"})
 
 	// Working-day reminders count back over holidays, and the result is
 	// sorted and deduplicated whatever the configured order.
@@ -394,17 +402,14 @@ func TestReminderTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := custom.ReminderTimes(deadlineOn(t, custom, "2026-02-24"), at(t, "2026-01-01T00:00:00+08:00"))
+	got, err = custom.ReminderTimes(deadlineOn(t, custom, "2026-02-24"), at(t, "2026-01-01T00:00:00+08:00"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkTimes(t, "working days over 春节", got, []string{
-		"2026-01-24T09:00:00+08:00", // 1m
+		"2026-01-23T09:00:00+08:00", // 1m: Sat 01-24, a rest day, so Fri 01-23
 		"2026-02-13T09:00:00+08:00", // 2wd: 02-14 then Fri 02-13
-		"2026-02-14T09:00:00+08:00", // 1wd: the make-up Saturday
-		"2026-02-17T09:00:00+08:00", // 7d
-		"2026-02-21T09:00:00+08:00", // 3d
-		"2026-02-23T09:00:00+08:00", // 1d
+		"2026-02-14T09:00:00+08:00", // 1wd: the make-up Saturday; and 7d, 3d, 1d (02-17, 02-21, 02-23: 春节) moved back to it
 	})
 	// Due Tue 03-17: 1d and 1wd are both Mon 03-16 and appear once; 1m
 	// (02-17) is before the clock started.
@@ -414,8 +419,7 @@ func TestReminderTimes(t *testing.T) {
 	}
 	checkTimes(t, "duplicates", got, []string{
 		"2026-03-10T09:00:00+08:00", // 7d
-		"2026-03-13T09:00:00+08:00", // 2wd: Mon 03-16, Fri 03-13
-		"2026-03-14T09:00:00+08:00", // 3d
+		"2026-03-13T09:00:00+08:00", // 2wd: Mon 03-16, Fri 03-13; 3d: Sat 03-14, moved back
 		"2026-03-16T09:00:00+08:00", // 1d and 1wd
 	})
 

@@ -57,6 +57,9 @@ type Policy struct {
 	// TimeZone is Location's name, kept for display and JSON.
 	TimeZone string         `json:"time_zone"`
 	Location *time.Location `json:"-"`
+	// Warning says why this policy's deadlines may be wrong (gdpr without
+	// a member state); empty when there is nothing to say.
+	Warning string `json:"-"`
 	// spec is what the policy was built from; Pin hands it to a case.
 	spec Spec
 }
@@ -179,7 +182,7 @@ func New(s Spec, calendars map[string]*calendar.Calendar) (*Policy, error) {
 	}
 	cal, ok := calendars[s.Calendar]
 	if !ok {
-		return fail("calendar", fmt.Errorf("unknown calendar %q", s.Calendar))
+		return fail("calendar", calendar.UnknownError(s.Calendar))
 	}
 	p.Calendar = cal
 	p.Location = cal.Location

@@ -4,8 +4,16 @@ package policy
 // before the due date.
 var reminders = []string{"7d", "3d", "1d"}
 
+// GDPRNoMemberState is the calendar the gdpr preset runs on until the
+// operator names the member state whose law governs the controller (EU Reg.
+// 1182/71 art. 2(1) counts that state's public holidays). It knows no
+// holidays, so the registry warns about it.
+const GDPRNoMemberState = "weekends"
+
 // Presets returns the built-in policies. Each call returns fresh values, so
-// callers may modify them.
+// callers may modify them. Each legal preset runs on its jurisdiction's
+// calendar; config's policy_calendars chooses another (gb-sct, us-ca-gc6700,
+// or for gdpr the member state).
 func Presets() []Spec {
 	return []Spec{
 		{
@@ -70,7 +78,7 @@ func Presets() []Spec {
 			VerificationWindow: "20d",
 			CoolingOff:         "7d",
 			Reminders:          clone(reminders),
-			Calendar:           "weekends",
+			Calendar:           GDPRNoMemberState,
 			TimeZone:           "Europe/Brussels",
 		},
 		{
@@ -84,7 +92,7 @@ func Presets() []Spec {
 			VerificationWindow: "20d",
 			CoolingOff:         "7d",
 			Reminders:          clone(reminders),
-			Calendar:           "weekends",
+			Calendar:           "gb-eng",
 			TimeZone:           "Europe/London",
 		},
 		{
@@ -98,7 +106,7 @@ func Presets() []Spec {
 			VerificationWindow: "30d",
 			CoolingOff:         "7d",
 			Reminders:          clone(reminders),
-			Calendar:           "weekends",
+			Calendar:           "us-ca",
 			TimeZone:           "America/Los_Angeles",
 		},
 		{
@@ -109,7 +117,7 @@ func Presets() []Spec {
 			VerificationWindow: "10d",
 			CoolingOff:         "7d",
 			Reminders:          clone(reminders),
-			Calendar:           "weekends",
+			Calendar:           "br",
 			TimeZone:           "America/Sao_Paulo",
 		},
 	}

@@ -56,9 +56,9 @@ func TestPresets(t *testing.T) {
 		{"cn-15wd", "15wd", "receipt", "", 0, "", false, "30d", "cn", "Asia/Shanghai"},
 		{"1m-ext45", "1m", "receipt", "45d", 1, "", false, "20d", "weekends", "UTC"},
 		{"gdpr", "1m", "receipt", "2m", 1, "", false, "20d", "weekends", "Europe/Brussels"},
-		{"uk-gdpr", "1m", "receipt", "2m", 1, "", true, "20d", "weekends", "Europe/London"},
-		{"ccpa", "45d", "receipt", "45d", 1, "10wd", false, "30d", "weekends", "America/Los_Angeles"},
-		{"lgpd", "15d", "receipt", "", 0, "", false, "10d", "weekends", "America/Sao_Paulo"},
+		{"uk-gdpr", "1m", "receipt", "2m", 1, "", true, "20d", "gb-eng", "Europe/London"},
+		{"ccpa", "45d", "receipt", "45d", 1, "10wd", false, "30d", "us-ca", "America/Los_Angeles"},
+		{"lgpd", "15d", "receipt", "", 0, "", false, "10d", "br", "America/Sao_Paulo"},
 	}
 	r := registry(t)
 	var ids []string
@@ -198,7 +198,8 @@ func TestNewValidation(t *testing.T) {
 		{"no verification window", func(s *policy.Spec) { s.VerificationWindow = "" }, "policy acme: verification_window: required"},
 		{"bad reminder", func(s *policy.Spec) { s.Reminders = []string{"3d", "1h"} }, "policy acme: reminders[1]"},
 		{"no calendar", func(s *policy.Spec) { s.Calendar = "" }, "policy acme: calendar: required"},
-		{"unknown calendar", func(s *policy.Spec) { s.Calendar = "fr" }, "policy acme: calendar: unknown calendar \"fr\""},
+		{"unknown calendar", func(s *policy.Spec) { s.Calendar = "xx" }, "policy acme: calendar: unknown calendar \"xx\""},
+		{"member state without calendar", func(s *policy.Spec) { s.Calendar = "pt" }, "policy acme: calendar: no built-in calendar for Portugal (pt); configure one"},
 		{"bad zone", func(s *policy.Spec) { s.TimeZone = "Asia/Peking" }, "policy acme: time_zone: unknown zone"},
 	}
 	for _, tt := range tests {

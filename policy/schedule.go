@@ -90,8 +90,9 @@ func (p *Policy) maxExtended(due Deadline) (Deadline, error) {
 }
 
 // Format writes the schedule for people, as the dsr deadline command shows
-// it. p must be the policy that computed s.
-func (s Schedule) Format(w io.Writer, p *Policy) error {
+// it. p must be the policy that computed s, for a request received at
+// received.
+func (s Schedule) Format(w io.Writer, p *Policy, received time.Time) error {
 	var b strings.Builder
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(&b, "%-14s %s\n", label, fmt.Sprintf(format, args...))
@@ -100,7 +101,22 @@ func (s Schedule) Format(w io.Writer, p *Policy) error {
 		return fmt.Sprintf("%s %s (ends %s)", d.Date, d.Date.Weekday(), d.At.Format(time.RFC3339))
 	}
 
+	skipped := func(day0 time.Time, period Period, d Deadline) {
+		days := p.Skipped(p.day(day0), period, d.Date)
+		if len(days) == 0 {
+			return
+		}
+		names := make([]string, len(days))
+		for i, h := range days {
+			names[i] = h.Date.String() + " " + h.Name
+		}
+		line("", "skipped %s", strings.Join(names, ", "))
+	}
+
 	line("policy", "%s: %s", p.ID, p.Description)
+	if p.Warning != "" {
+		line("WARNING", "%s", p.Warning)
+	}
 	line("calendar", "%s (version %s), time zone %s", p.CalendarID, p.Calendar.Version, p.TimeZone)
 	line("deadline", "%s from %s", p.Deadline.Describe(), s.ClockStart)
 	if s.StartedAt == nil {
@@ -109,6 +125,7 @@ func (s Schedule) Format(w io.Writer, p *Policy) error {
 	} else {
 		line("clock start", "%s at %s", s.ClockStart, s.StartedAt.In(p.Location).Format(time.RFC3339))
 		line("due", "%s", deadline(*s.Due))
+		skipped(*s.StartedAt, p.Deadline, *s.Due)
 		if len(s.Reminders) == 0 {
 			line("reminders", "none")
 		}
@@ -122,8 +139,10 @@ func (s Schedule) Format(w io.Writer, p *Policy) error {
 	}
 	if s.AcknowledgeBy != nil {
 		line("acknowledge by", "%s", deadline(*s.AcknowledgeBy))
+		skipped(received, p.Acknowledge, *s.AcknowledgeBy)
 	}
 	line("verify by", "%s", deadline(s.VerifyBy))
+	skipped(received, p.VerificationWindow, s.VerifyBy)
 	switch {
 	case p.Extension.IsZero():
 		line("extension", "not allowed")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dsrflow/dsrflow/calendar"
 	"github.com/dsrflow/dsrflow/request"
 )
 
@@ -97,7 +98,8 @@ func TestScheduleByType(t *testing.T) {
 
 func TestScheduleCCPA(t *testing.T) {
 	p := get(t, "ccpa")
-	s, err := p.Schedule(request.Deletion, at(t, "2026-03-02T10:00:00-08:00"), nil)
+	received := at(t, "2026-03-02T10:00:00-08:00")
+	s, err := p.Schedule(request.Deletion, received, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +121,12 @@ func TestScheduleCCPA(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := s.Format(&out, p); err != nil {
+	if err := s.Format(&out, p, received); err != nil {
 		t.Fatal(err)
 	}
 	wantText := strings.Join([]string{
 		"policy         ccpa: " + p.Description,
-		"calendar       weekends (version 1), time zone America/Los_Angeles",
+		"calendar       us-ca (version " + calendar.LibraryVersion + "; dsrflow rules 1), time zone America/Los_Angeles",
 		"deadline       45 calendar days from receipt",
 		"clock start    receipt at 2026-03-02T10:00:00-08:00",
 		"due            2026-04-16 Thursday (ends 2026-04-16T23:59:59-07:00)",
@@ -148,7 +150,7 @@ func TestFormatNotStarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := s.Format(&out, p); err != nil {
+	if err := s.Format(&out, p, at(t, "2026-03-01T02:00:00Z")); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -200,7 +202,7 @@ func TestDeterminism(t *testing.T) {
 					t.Fatal(err)
 				}
 				b.Write(j)
-				if err := s.Format(&b, p); err != nil {
+				if err := s.Format(&b, p, at(t, in.received)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -224,7 +226,8 @@ func TestDeterminism(t *testing.T) {
 // schedule still stands; only the extension is unknown.
 func TestScheduleExtensionPastCalendar(t *testing.T) {
 	p := get(t, "cn-15d-ext45")
-	s, err := p.Schedule(request.Access, at(t, "2026-11-23T10:00:00+08:00"), nil)
+	received := at(t, "2026-11-23T10:00:00+08:00")
+	s, err := p.Schedule(request.Access, received, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +238,7 @@ func TestScheduleExtensionPastCalendar(t *testing.T) {
 		t.Fatalf("max extended = %v, problem %q; want none, naming 2027-01-22", s.MaxExtendedDue, s.MaxExtendedDueProblem)
 	}
 	var out bytes.Buffer
-	if err := s.Format(&out, p); err != nil {
+	if err := s.Format(&out, p, received); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "max extended   cannot be computed yet: ") {

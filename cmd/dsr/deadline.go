@@ -65,5 +65,5 @@ func runDeadline(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return s.Format(out, p)
+	return s.Format(out, p, received)
 }

@@ -60,6 +60,9 @@ func openEngine(ctx context.Context, cfg *config.Config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range policies.Warnings() {
+		slog.Warn("POLICY DEADLINES MAY BE WRONG", "problem", w)
+	}
 	sealer, err := payloadCodec(cfg)
 	if err != nil {
 		return nil, err

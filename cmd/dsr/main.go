@@ -32,6 +32,7 @@ Commands:
   apikey     manage API keys: dsr apikey create --role ROLE [--tenant T]... | list | revoke ID
   audit      check the audit trails' hash chains: dsr audit verify [--case ID] (exit 1 on a break)
   deadline   compute a policy's due date: dsr deadline --policy ID --from RFC3339 [--verified RFC3339]
+  calendar   list calendars, or a year's holidays: dsr calendar list | show ID --year YYYY
   version    print the version
 
 Each command takes --config FILE (default: $DSR_CONFIG, else dsr.yaml in the working directory when present).
@@ -68,6 +69,8 @@ func run(args []string, out io.Writer) error {
 		return nil
 	case "deadline":
 		return runDeadline(rest, out)
+	case "calendar":
+		return runCalendar(rest, out)
 	}
 	cmd, ok := commands[name]
 	if !ok {
