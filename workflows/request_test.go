@@ -397,8 +397,8 @@ func TestRemindersAndBreach(t *testing.T) {
 			left = append(left, m.Subject)
 		}
 	}
-	if len(left) != 3 || !strings.Contains(left[0], "7 days") || !strings.Contains(left[2], "1 day") {
-		t.Errorf("reminder subjects %v: want 7, 3 and 1 days left", left)
+	if len(left) != 2 || !strings.Contains(left[0], "7 days") || !strings.Contains(left[1], "3 days") {
+		t.Errorf("reminder subjects %v: want 7 and 3 days left", left)
 	}
 	breach := h.eventTimes("sla.breached")
 	if len(breach) != 1 || !breach[0].Equal(time.Date(2026, 3, 16, 23, 59, 59, 0, shanghai)) {
