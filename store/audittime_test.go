@@ -1,0 +1,242 @@
+package store_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dsrflow/dsrflow/store"
+)
+
+// stepClock makes the store's clock read at, as if the host's clock (or
+// another writer's) said so. It goes through the handle the store hands
+// out, so that the same test runs against any version of the store.
+func stepClock(s *store.Store, at time.Time) {
+	s.DB().Config.NowFunc = func() time.Time { return at.UTC().Truncate(time.Microsecond) }
+}
+
+// The workflow stamps events when the work happened and hands them over in
+// batches, so occurred_at may run backwards along the trail (a link issued
+// before the notice that precedes it in the trail). recorded_at, given with
+// the seq, must not, even when the clock steps back between two appends.
+func TestRecordedAtFollowsSeq(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		base := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+		batch := []struct {
+			key, kind string
+			occurred  time.Time
+			clock     time.Time
+		}{
+			{"case:opened", "case.opened", base, base.Add(time.Minute)},
+			// Sent at 10:05, projected in the same batch as the link below.
+			{"notice:sent:1", "notice.sent", base.Add(5 * time.Minute), base.Add(6 * time.Minute)},
+			// Issued at 10:03, before the notice, but numbered after it;
+			// and the clock stepped back an hour in between.
+			{"export:link:1", "export.link_issued", base.Add(3 * time.Minute), base.Add(6*time.Minute - time.Hour)},
+			{"case:completed", "case.completed", base.Add(4 * time.Minute), base.Add(7 * time.Minute)},
+		}
+		for _, b := range batch {
+			stepClock(s, b.clock)
+			e := &store.Event{CaseID: "c1", Key: b.key, Kind: b.kind, Actor: "system", Detail: "{}", OccurredAt: b.occurred}
+			if _, err := s.AppendEvent(ctx, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		trail, err := s.Events(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(trail) != len(batch) {
+			t.Fatalf("trail has %d events, want %d", len(trail), len(batch))
+		}
+		for i, e := range trail {
+			if e.Seq != int64(i+1) || e.Key != batch[i].key {
+				t.Fatalf("trail[%d] = seq %d %s, want seq %d %s", i, e.Seq, e.Key, i+1, batch[i].key)
+			}
+			// occurred_at is kept as the workflow gave it, backwards or not.
+			if !e.OccurredAt.Equal(batch[i].occurred) {
+				t.Errorf("seq %d: occurred_at %s, want %s", e.Seq, e.OccurredAt, batch[i].occurred)
+			}
+			if i > 0 && e.RecordedAt.Before(trail[i-1].RecordedAt) {
+				t.Errorf("seq %d recorded at %s, before seq %d at %s", e.Seq, e.RecordedAt, e.Seq-1, trail[i-1].RecordedAt)
+			}
+		}
+		// The step back is absorbed, not passed on: seq 3 takes seq 2's
+		// time, and seq 4 the clock's again.
+		if want := batch[1].clock; !trail[2].RecordedAt.Equal(want) {
+			t.Errorf("seq 3 recorded at %s, want %s (that of seq 2)", trail[2].RecordedAt, want)
+		}
+		if want := batch[3].clock; !trail[3].RecordedAt.Equal(want) {
+			t.Errorf("seq 4 recorded at %s, want the clock's %s", trail[3].RecordedAt, want)
+		}
+		if err := s.VerifyChain(ctx, "c1"); err != nil {
+			t.Errorf("VerifyChain: %v", err)
+		}
+	})
+}
+
+// The chain covers recorded_at: moving an event's recording time (to make
+// the trail read in another order, say) breaks it at that event.
+func TestChainCoversRecordedAt(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		for _, id := range []string{"moved", "swapped"} {
+			appendN(t, s, id, 3)
+		}
+		var ev store.Event
+		if err := s.DB().WithContext(ctx).Where("case_id = ? AND seq = ?", "moved", 2).Take(&ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		err := s.DB().WithContext(ctx).Model(&store.Event{}).Where("id = ?", ev.ID).
+			Update("recorded_at", ev.RecordedAt.Add(-24*time.Hour)).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertBroken(t, s, "moved", 2, "contents do not match hash")
+
+		// A forger who rehashes a v3 event to put it before its
+		// predecessor still leaves the times out of order.
+		ev = store.Event{}
+		if err := s.DB().WithContext(ctx).Where("case_id = ? AND seq = ?", "swapped", 3).Take(&ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		ev.RecordedAt = ev.RecordedAt.Add(-24 * time.Hour)
+		err = s.DB().WithContext(ctx).Model(&store.Event{}).Where("id = ?", ev.ID).
+			Updates(map[string]any{"recorded_at": ev.RecordedAt, "hash": store.EventHash(&ev)}).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertBroken(t, s, "swapped", 3, "recorded_at earlier")
+	})
+}
+
+func assertBroken(t *testing.T, s *store.Store, caseID string, seq int64, reason string) {
+	t.Helper()
+	err := s.VerifyChain(t.Context(), caseID)
+	var ce *store.ChainError
+	if !errors.As(err, &ce) {
+		t.Fatalf("VerifyChain(%s) = %v, want a ChainError", caseID, err)
+	}
+	if ce.Seq != seq || !strings.Contains(ce.Reason, reason) {
+		t.Errorf("VerifyChain(%s) = %v, want seq %d: %s", caseID, ce, seq, reason)
+	}
+}
+
+// eventBeforeV3 is store.Event as it was before hash versions: the table a
+// database created by that code has.
+type eventBeforeV3 struct {
+	ID         uint64     `gorm:"column:id;primaryKey;autoIncrement"`
+	CaseID     string     `gorm:"column:case_id;type:text;not null;uniqueIndex:idx_audit_events_case_seq,priority:1;uniqueIndex:idx_audit_events_case_key,priority:1"`
+	Seq        int64      `gorm:"column:seq;not null;uniqueIndex:idx_audit_events_case_seq,priority:2"`
+	Key        string     `gorm:"column:key;type:text;not null;uniqueIndex:idx_audit_events_case_key,priority:2"`
+	Kind       string     `gorm:"column:kind;type:text;not null"`
+	Actor      string     `gorm:"column:actor;type:text;not null"`
+	Detail     string     `gorm:"column:detail;type:text;not null"`
+	OccurredAt time.Time  `gorm:"column:occurred_at;not null"`
+	RecordedAt time.Time  `gorm:"column:recorded_at;not null"`
+	PrevHash   string     `gorm:"column:prev_hash;type:text;not null"`
+	Hash       string     `gorm:"column:hash;type:text;not null"`
+	DetailHash string     `gorm:"column:detail_hash;type:text;not null;default:''"`
+	RedactedAt *time.Time `gorm:"column:redacted_at"`
+}
+
+func (eventBeforeV3) TableName() string { return "audit_events" }
+
+// legacyTrail was written by the store before hash versions (its EventHash
+// made the hashes): seq 1 from before detail hashes, the rest with them,
+// and seq 4 stamped before seq 3, as the old trail allowed. Seq 2's detail
+// has since been redacted by retention.
+func legacyTrail() []eventBeforeV3 {
+	at := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	redacted := at("2026-01-05T03:00:00Z")
+	return []eventBeforeV3{
+		{CaseID: "legacy", Seq: 1, Key: "case:opened", Kind: "case.opened", Actor: "key:portal", Detail: `{"channel":"web"}`,
+			OccurredAt: at("2025-11-03T09:00:00.123456Z"), RecordedAt: at("2025-11-03T09:00:01.5Z"),
+			Hash: "3cef6d275aaa8e25b47ba32a76b1899574e64b3cb32119a54515c3dd4ca2f52b"},
+		{CaseID: "legacy", Seq: 2, Key: "case:noted:1", Kind: "case.noted", Actor: "Wang", Detail: store.RedactedDetail,
+			OccurredAt: at("2025-11-04T10:00:00Z"), RecordedAt: at("2025-11-04T10:00:00.2Z"), RedactedAt: &redacted,
+			PrevHash:   "3cef6d275aaa8e25b47ba32a76b1899574e64b3cb32119a54515c3dd4ca2f52b",
+			Hash:       "c3ca4ebba727608013087bc4a5577c8c42b108a3915e5067289202cf72926412",
+			DetailHash: "3a2dfa697b618d81b877eb90d7923f3c0b5ead407ba539d617503b31f2c74216"},
+		{CaseID: "legacy", Seq: 3, Key: "notice:sent:1", Kind: "notice.sent", Actor: "system", Detail: `{"kind":"acknowledgement"}`,
+			OccurredAt: at("2025-11-04T10:00:05Z"), RecordedAt: at("2025-11-04T10:00:05.3Z"),
+			PrevHash:   "c3ca4ebba727608013087bc4a5577c8c42b108a3915e5067289202cf72926412",
+			Hash:       "6fc66ef867af46b945bf2829b4176d475f19f23d9188bdfe80c98d075a6d40d0",
+			DetailHash: "fd8e5b1802124b10cd35bf19b1927431d9ed5e067e71b4f4b1e55049ccef9c50"},
+		{CaseID: "legacy", Seq: 4, Key: "export:link:1", Kind: "export.link_issued", Actor: "system", Detail: `{"expires_at":"2025-11-11T10:00:00Z"}`,
+			OccurredAt: at("2025-11-04T10:00:03Z"), RecordedAt: at("2025-11-04T10:00:05.4Z"),
+			PrevHash:   "6fc66ef867af46b945bf2829b4176d475f19f23d9188bdfe80c98d075a6d40d0",
+			Hash:       "fa9d340edd61202d0c15ee09fdccf5eed561749a91b463483bbe1e420aeeebff",
+			DetailHash: "20b9215da5f315617424e061844b775c32625263c33d6a26e05aed3dce85e43d"},
+	}
+}
+
+// A database created before hash versions migrates in place: its trails
+// verify by the rule they were written under, new events chain onto them
+// under the new one, and tampering with an old event still shows.
+func TestLegacyTrailVerifiesAfterUpgrade(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		db := s.DB().WithContext(ctx)
+		// Put back the table as the old code created it.
+		if err := db.Migrator().DropTable("audit_events"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AutoMigrate(&eventBeforeV3{}); err != nil {
+			t.Fatal(err)
+		}
+		if db.Migrator().HasColumn("audit_events", "hash_version") {
+			t.Fatal("the old table already has hash_version")
+		}
+		old := legacyTrail()
+		if err := db.Create(&old).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if !db.Migrator().HasColumn("audit_events", "hash_version") {
+			t.Fatal("Migrate did not add hash_version")
+		}
+		if err := s.VerifyChain(ctx, "legacy"); err != nil {
+			t.Fatalf("legacy trail after upgrade: %v", err)
+		}
+
+		e := &store.Event{CaseID: "legacy", Key: "case:completed", Kind: "case.completed", Actor: "system", Detail: "{}"}
+		if _, err := s.AppendEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq != 5 || e.PrevHash != old[3].Hash || e.HashVersion != store.HashV3 {
+			t.Errorf("appended seq %d, prev %s, version %d; want seq 5 after %s, version %d",
+				e.Seq, e.PrevHash, e.HashVersion, old[3].Hash, store.HashV3)
+		}
+		trail, err := s.Events(ctx, "legacy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range trail[:4] {
+			if ev.HashVersion != store.HashLegacy || ev.Hash != old[i].Hash {
+				t.Errorf("seq %d: version %d hash %s after upgrade, want %d %s", ev.Seq, ev.HashVersion, ev.Hash, store.HashLegacy, old[i].Hash)
+			}
+		}
+		if broken, err := s.VerifyAll(ctx); err != nil || len(broken) != 0 {
+			t.Fatalf("VerifyAll after upgrade and append = %v, %v", broken, err)
+		}
+
+		if err := db.Model(&store.Event{}).Where("case_id = ? AND seq = ?", "legacy", 3).
+			Update("detail", `{"kind":"extension"}`).Error; err != nil {
+			t.Fatal(err)
+		}
+		assertBroken(t, s, "legacy", 3, "detail does not match")
+	})
+}
