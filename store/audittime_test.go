@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -84,9 +85,23 @@ func TestRecordedAtFollowsSeq(t *testing.T) {
 func TestChainCoversRecordedAt(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
-		for _, id := range []string{"moved", "swapped"} {
+		for _, id := range []string{"moved", "swapped", "downgraded", "unknown"} {
 			appendN(t, s, id, 3)
 		}
+		// Claiming the legacy rule, which leaves recorded_at out, does not
+		// free an event's recording time: its hash was made by the new one.
+		setVersion := func(caseID string, v int) {
+			t.Helper()
+			err := s.DB().WithContext(ctx).Model(&store.Event{}).Where("case_id = ? AND seq = ?", caseID, 2).
+				Update("hash_version", v).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		setVersion("downgraded", store.HashLegacy)
+		assertBroken(t, s, "downgraded", 2, "contents do not match hash")
+		setVersion("unknown", 7)
+		assertBroken(t, s, "unknown", 2, "unknown hash version 7")
 		var ev store.Event
 		if err := s.DB().WithContext(ctx).Where("case_id = ? AND seq = ?", "moved", 2).Take(&ev).Error; err != nil {
 			t.Fatal(err)
@@ -171,5 +186,22 @@ func TestLegacyTrailVerifiesAfterUpgrade(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertBroken(t, s, "legacy", 3, "detail does not match")
+	})
+}
+
+// EventByKey gives the event as Events does: times in UTC, as hashed.
+func TestEventByKeyMatchesTrail(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *store.Store) {
+		appended := appendN(t, s, "c1", 2)
+		got, err := s.EventByKey(t.Context(), "c1", appended[1].Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, appended[1]) {
+			t.Errorf("EventByKey =\n%+v\nwant\n%+v", *got, appended[1])
+		}
+		if got.Hash != store.EventHash(got) {
+			t.Errorf("EventByKey's event does not match its hash")
+		}
 	})
 }
