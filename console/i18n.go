@@ -190,6 +190,8 @@ var messages = map[string]msg{
 	"case.by":                         {"By", "操作人"},
 	"case.at":                         {"At", "时间"},
 	"case.timeline":                   {"Timeline (audit trail)", "时间线（审计记录）"},
+	"case.timeline_hint":              {"In the order the trail recorded the events (#). The first time is when it happened, which can be earlier than the event above: work is recorded after it is done.", "按审计记录的登记顺序（#）排列。第一个时间为事件发生时间，可能早于上一条：工作完成后才登记。"},
+	"case.recorded":                   {"recorded", "登记于"},
 	"case.notices":                    {"Notices", "已发送通知"},
 	"case.no_notices":                 {"No notices yet.", "尚无通知。"},
 	"case.fulfilment":                 {"Fulfilment", "请求执行情况"},

@@ -40,7 +40,19 @@ type Event struct {
 	DetailHash string `gorm:"column:detail_hash;type:text;not null;default:''"`
 	// RedactedAt is when retention replaced Detail with RedactedDetail.
 	RedactedAt *time.Time `gorm:"column:redacted_at"`
+	// HashVersion says which rule made Hash (see EventHash). Rows written
+	// before it existed get the column's default, 0, and keep verifying by
+	// the rule they were written under.
+	HashVersion int `gorm:"column:hash_version;not null;default:0"`
 }
+
+// Hash versions. HashLegacy covers OccurredAt but not RecordedAt, and
+// Detail itself when DetailHash is empty; HashV3 covers both times and
+// always goes through DetailHash.
+const (
+	HashLegacy = 0
+	HashV3     = 3
+)
 
 // RedactedDetail is the detail of an event whose personal data retention
 // removed. Nothing else may stand there: a changed detail either fails its
@@ -135,7 +147,7 @@ func (s *Store) appendIn(tx *gorm.DB, e *Event) (appended bool, err error) {
 	}
 
 	var last Event
-	res = tx.Select("seq", "hash").Where("case_id = ?", e.CaseID).Order("seq DESC").Limit(1).Find(&last)
+	res = tx.Select("seq", "hash", "recorded_at").Where("case_id = ?", e.CaseID).Order("seq DESC").Limit(1).Find(&last)
 	if res.Error != nil {
 		return false, fmt.Errorf("read last event: %w", res.Error)
 	}
@@ -143,11 +155,18 @@ func (s *Store) appendIn(tx *gorm.DB, e *Event) (appended bool, err error) {
 	e.ID = 0
 	e.Seq = last.Seq + 1
 	e.PrevHash = last.Hash
+	// The number and the recording time are given together, under the
+	// case's lock, so that the trail read by seq never goes back in time,
+	// even if this host's clock is behind the last writer's or stepped back.
 	e.RecordedAt = s.db.NowFunc()
+	if prev := normTime(last.RecordedAt); e.RecordedAt.Before(prev) {
+		e.RecordedAt = prev
+	}
 	if e.OccurredAt.IsZero() {
 		e.OccurredAt = e.RecordedAt
 	}
 	e.DetailHash = detailHash(e.Detail)
+	e.HashVersion = HashV3
 	e.Hash = EventHash(e)
 	if err := tx.Create(e).Error; err != nil {
 		return false, fmt.Errorf("insert seq %d: %w", e.Seq, err)
@@ -155,31 +174,57 @@ func (s *Store) appendIn(tx *gorm.DB, e *Event) (appended bool, err error) {
 	return true, nil
 }
 
-// EventHash returns the hex SHA-256 that chains e to its predecessor. It
-// covers PrevHash, CaseID, Seq, Key, Kind, Actor, Detail and OccurredAt (UTC,
-// RFC 3339 with nanoseconds, trailing zeros dropped), in that order. Each
+// EventHash returns the hex SHA-256 that chains e to its predecessor, by
+// the rule e.HashVersion names, or "" for a version it does not know. Each
 // field is written as its length in bytes, a colon and the bytes, so that
-// moving characters from one field to the next changes the hash.
+// moving characters from one field to the next changes the hash. Times are
+// written in UTC, RFC 3339 with nanoseconds, trailing zeros dropped.
 //
-// ID and RecordedAt are left out: they are the database's bookkeeping, not
-// part of what happened. An event with a DetailHash is covered through it
-// (and a leading "v2"), not through Detail.
+// HashV3 covers "v3", PrevHash, CaseID, Seq, Key, Kind, Actor, DetailHash,
+// OccurredAt and RecordedAt, in that order.
+//
+// HashLegacy, the rule of events recorded before RecordedAt was covered,
+// covers PrevHash, CaseID, Seq, Key, Kind, Actor, Detail and OccurredAt;
+// an event with a DetailHash is covered through it (and a leading "v2")
+// instead of Detail. Its RecordedAt is not covered.
+//
+// ID is left out: it is the database's bookkeeping. Detail is covered
+// through its hash so that retention can redact it (see DetailHash).
 func EventHash(e *Event) string {
+	var fields []string
+	switch e.HashVersion {
+	case HashV3:
+		fields = []string{
+			"v3",
+			e.PrevHash,
+			e.CaseID,
+			strconv.FormatInt(e.Seq, 10),
+			e.Key,
+			e.Kind,
+			e.Actor,
+			e.DetailHash,
+			e.OccurredAt.UTC().Format(time.RFC3339Nano),
+			e.RecordedAt.UTC().Format(time.RFC3339Nano),
+		}
+	case HashLegacy:
+		fields = []string{
+			e.PrevHash,
+			e.CaseID,
+			strconv.FormatInt(e.Seq, 10),
+			e.Key,
+			e.Kind,
+			e.Actor,
+			e.Detail,
+			e.OccurredAt.UTC().Format(time.RFC3339Nano),
+		}
+		if e.DetailHash != "" {
+			fields[6] = e.DetailHash
+			fields = append([]string{"v2"}, fields...)
+		}
+	default:
+		return ""
+	}
 	h := sha256.New()
-	fields := []string{
-		e.PrevHash,
-		e.CaseID,
-		strconv.FormatInt(e.Seq, 10),
-		e.Key,
-		e.Kind,
-		e.Actor,
-		e.Detail,
-		e.OccurredAt.UTC().Format(time.RFC3339Nano),
-	}
-	if e.DetailHash != "" {
-		fields[6] = e.DetailHash
-		fields = append([]string{"v2"}, fields...)
-	}
 	for _, f := range fields {
 		h.Write(strconv.AppendInt(nil, int64(len(f)), 10))
 		h.Write([]byte{':'})
@@ -223,6 +268,9 @@ type chain struct {
 	caseID   string
 	next     int64
 	prevHash string
+	// prevV3At is the RecordedAt of the previous event if the hash covers
+	// it, which only HashV3 does; zero otherwise.
+	prevV3At time.Time
 }
 
 func newChain(caseID string) *chain { return &chain{caseID: caseID, next: 1} }
@@ -237,6 +285,10 @@ func (c *chain) check(e *Event) *ChainError {
 		return broken(c.next, "event missing (next present is seq %d)", e.Seq)
 	case e.Seq < c.next:
 		return broken(e.Seq, "seq repeated or out of order (expected %d)", c.next)
+	case e.HashVersion != HashLegacy && e.HashVersion != HashV3:
+		return broken(e.Seq, "unknown hash version %d", e.HashVersion)
+	case e.HashVersion == HashV3 && e.DetailHash == "":
+		return broken(e.Seq, "detail hash missing")
 	case e.Hash != EventHash(e):
 		return broken(e.Seq, "contents do not match hash")
 	case e.DetailHash != "" && e.RedactedAt == nil && detailHash(e.Detail) != e.DetailHash:
@@ -245,9 +297,16 @@ func (c *chain) check(e *Event) *ChainError {
 		return broken(e.Seq, "detail altered under the name of redaction")
 	case e.PrevHash != c.prevHash:
 		return broken(e.Seq, "prev_hash does not match the hash of seq %d", e.Seq-1)
+	case e.HashVersion == HashV3 && e.RecordedAt.Before(c.prevV3At):
+		// Both times are under the chain, so the store did not write this.
+		return broken(e.Seq, "recorded_at earlier than that of seq %d", e.Seq-1)
 	}
 	c.next++
 	c.prevHash = e.Hash
+	c.prevV3At = time.Time{}
+	if e.HashVersion == HashV3 {
+		c.prevV3At = e.RecordedAt
+	}
 	return nil
 }
 

@@ -19,5 +19,6 @@ func (s *Store) EventByKey(ctx context.Context, caseID, key string) (*Event, err
 	if err != nil {
 		return nil, fmt.Errorf("event %s of case %s: %w", key, caseID, err)
 	}
+	e.normTimes()
 	return &e, nil
 }
