@@ -31,6 +31,7 @@ import (
 	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/blob"
 	"github.com/dsrflow/dsrflow/codec"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/intake"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
@@ -250,7 +251,13 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 			{Address: "dpo@bank.example", Tenant: "bank", PolicyID: "gdpr"},
 			{Tenant: "shop", PolicyID: "gdpr"},
 		}}
-	env.server = &api.Server{Store: st, Temporal: env.engine, Policies: reg, TaskQueue: "dsr", Intake: in}
+	// An empty export store: issue-link on a closed case finds no export
+	// (409) rather than no store (503, a configuration matter).
+	exports, err := export.NewDir(f.TempDir(), []export.Key{{ID: "fuzz", Secret: bytes.Repeat([]byte{9}, 32)}})
+	if err != nil {
+		f.Fatalf("export store: %v", err)
+	}
+	env.server = &api.Server{Store: st, Temporal: env.engine, Policies: reg, TaskQueue: "dsr", Intake: in, Exports: exports}
 
 	for _, rt := range env.server.Routes() {
 		if rt.Method != http.MethodPost {
