@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/dsrflow/dsrflow/calendar"
+	"github.com/dsrflow/dsrflow/request"
 )
 
 // Config is every setting of the engine. The mapstructure tags are the keys
@@ -362,6 +363,13 @@ func (c *Config) Validate() error {
 	if c.Intake.Tenant == "" && (c.Intake.PolicyID != "" || c.Intake.Address != "") {
 		bad("intake.tenant", "required with intake.policy_id or intake.address")
 	}
+	// Tenants have one grammar at every door (request.CheckTenant): a
+	// mailbox's tenant becomes its cases' tenant.
+	if t := c.Intake.Tenant; t != "" {
+		if err := request.CheckTenant(t); err != nil {
+			bad("intake.tenant", "%v", err)
+		}
+	}
 	if c.Intake.Tenant != "" && c.Intake.PolicyID == "" {
 		bad("intake.policy_id", "required with intake.tenant")
 	}
@@ -372,6 +380,8 @@ func (c *Config) Validate() error {
 		key := fmt.Sprintf("intake.mailboxes[%d]", i)
 		if mb.Tenant == "" || mb.PolicyID == "" {
 			bad(key, "a mailbox needs a tenant and a policy_id")
+		} else if err := request.CheckTenant(mb.Tenant); err != nil {
+			bad(key+".tenant", "%v", err)
 		}
 		if mb.Address != "" && !strings.Contains(mb.Address, "@") {
 			bad(key, "%q is not an e-mail address", mb.Address)

@@ -238,6 +238,31 @@ func TestBadValues(t *testing.T) {
 		{name: "encryption.keys duplicate id", env: map[string]string{"DSR_ENCRYPTION_KEYS": "k1:" + key(1) + ",k1:" + key(2)}, key: "encryption.keys", want: `"k1" appears twice`},
 		{name: "verification.key not base64", env: map[string]string{"DSR_VERIFICATION_KEY": "not base64!"}, key: "verification.key", want: "not valid base64"},
 		{name: "verification.key wrong length", env: map[string]string{"DSR_VERIFICATION_KEY": base64.StdEncoding.EncodeToString(make([]byte, 31))}, key: "verification.key", want: "31 bytes"},
+		// Tenants follow request.CheckTenant wherever config names one.
+		{name: "intake.tenant with spaces", env: map[string]string{"DSR_INTAKE_TENANT": " shop ", "DSR_INTAKE_POLICY_ID": "gdpr"}, key: "intake.tenant", want: "not a tenant name"},
+		{name: "intake.tenant too long", env: map[string]string{"DSR_INTAKE_TENANT": strings.Repeat("a", 64), "DSR_INTAKE_POLICY_ID": "gdpr"}, key: "intake.tenant", want: "at most 63"},
+		{
+			name: "mailbox tenant upper case",
+			yaml: `
+intake:
+  mailboxes:
+    - address: dpo@shop.example
+      tenant: Shop
+      policy_id: gdpr
+`,
+			key: "intake.mailboxes[0].tenant", noEnv: true, want: "not a tenant name",
+		},
+		{
+			name: "connector tenant with a comma",
+			yaml: `
+connectors:
+  - name: crm
+    kind: manual
+    owner: ops@shop.example
+    tenants: [shop, "bank,shop"]
+`,
+			key: "connectors[0].tenants[1]", noEnv: true, want: "not a tenant name",
+		},
 		{
 			name: "policy with unknown calendar",
 			yaml: `
