@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/dsrflow/dsrflow/api"
 	"github.com/dsrflow/dsrflow/auth"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/store/storetest"
 )
 
 // openBody is a valid request to open with the given extra fields.
@@ -186,5 +189,25 @@ func TestInvisibleCaseTakesTheWayOfNoCase(t *testing.T) {
 		if len(queries[0]) != 1 || len(queries[1]) != 1 || !strings.HasSuffix(queries[0][0], bank) || !strings.HasSuffix(queries[1][0], unknown) {
 			t.Errorf("%q: engine queries for another tenant's case %v, for no case %v; want one each", route, queries[0], queries[1])
 		}
+	}
+}
+
+// Why the door must refuse NUL: PostgreSQL cannot store it, so a case
+// holding one fails its projection on every retry. The API answers 422
+// before any of that, on the store the review found it on.
+func TestNULNeverReachesPostgres(t *testing.T) {
+	st := storetest.Open(t, store.Postgres)
+	id := uuid.NewString()
+	err := st.SaveCase(context.Background(), &store.Case{ID: id, Reference: "DSR-NUL", Tenant: "shop", Type: "access",
+		Channel: "api", Status: "received", PolicyID: "gdpr", Language: "en", ActingFor: "self",
+		RequesterName: "a\x00b", ReceivedAt: time.Now().UTC(), Revision: 1})
+	if err == nil || !strings.Contains(err.Error(), "0x00") {
+		t.Fatalf("PostgreSQL on a NUL: %v; want its invalid byte sequence error", err)
+	}
+	f := newEngineFixture(t)
+	a := f.do(t, "POST", "/v1/requests", "application/json",
+		`{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"name":"a\u0000b","email":"a@example.test"}}`)
+	if !fieldAt(a, "requester.name") || len(f.engine.calls) != 0 {
+		t.Fatalf("NUL in requester.name: %d %s, engine %v", a.status, a.raw, f.engine.calls)
 	}
 }
