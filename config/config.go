@@ -58,6 +58,9 @@ type HTTP struct {
 	// CodecOrigins are the Temporal UI origins allowed to decode payloads
 	// through a console session.
 	CodecOrigins []string `mapstructure:"codec_origins"`
+	// VerifyPerKey is the ceiling of verification attempts one API key
+	// makes in ten minutes over all its end users (docs/api-limits.md).
+	VerifyPerKey int `mapstructure:"verify_per_key"`
 }
 
 // Worker is the standalone worker process (`dsr worker`).
@@ -215,6 +218,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("http.addr", "127.0.0.1:8080")
 	v.SetDefault("http.trusted_proxies", []string{})
 	v.SetDefault("http.codec_origins", []string{})
+	v.SetDefault("http.verify_per_key", 1000)
 	v.SetDefault("worker.metrics_addr", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
@@ -287,6 +291,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateConnectors(); err != nil {
 		errs = append(errs, err)
+	}
+	if n := c.HTTP.VerifyPerKey; n < 1 || n > 1_000_000 {
+		bad("http.verify_per_key", "%d is not 1 to 1000000", n)
 	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
