@@ -85,6 +85,9 @@ func (s *Server) act(a action) gin.HandlerFunc {
 		if !ok {
 			return
 		}
+		if a.update == workflows.VerifyUpdate && !countVerify(c, id) {
+			return
+		}
 		attribute(in, p)
 		if tooLargeForEngine(c, in) {
 			return

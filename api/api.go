@@ -49,6 +49,9 @@ type Server struct {
 	// X-Forwarded-For names the client; none by default, so a forged header
 	// cannot buy a client more verification attempts.
 	TrustedProxies []string
+	// VerifyPerKey is how many verification attempts one API key may make
+	// in ten minutes over all its end users; DefaultVerifyPerKey when 0.
+	VerifyPerKey int
 	// CallbackSecrets are the secrets of the http connectors, by name, that
 	// authenticate their services' job callbacks.
 	CallbackSecrets map[string][]byte

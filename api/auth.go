@@ -137,22 +137,26 @@ func actor(p auth.Principal, given string) string {
 // visibleCase is the case ID of the route if the caller may see that case.
 // It answers itself when not: 404 for a malformed ID, a case of another
 // tenant or (for a portal key) one it did not open, exactly as for a case
-// that does not exist, so that IDs leak nothing.
+// that does not exist, so that IDs leak nothing. Nor does the time the
+// answer takes: see caseOwner.
 func (s *Server) visibleCase(c *gin.Context) (string, bool) {
 	id := c.Param("id")
 	if _, err := uuid.Parse(id); err != nil {
 		problem(c, http.StatusNotFound, "no such case", "")
 		return "", false
 	}
-	tenant, openedBy, err := s.caseOwner(c.Request.Context(), id)
 	p := principal(c)
+	visible := func(tenant, openedBy string) bool {
+		return p.ActsFor(tenant) && (p.Role != auth.Portal || openedBy == p.KeyID)
+	}
+	tenant, openedBy, err := s.caseOwner(c.Request.Context(), id, visible)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		slog.Warn("find case owner", "case", id, "error", err)
-		problem(c, http.StatusServiceUnavailable, "cannot read the case now", "neither the store nor the workflow engine answered")
+		problem(c, http.StatusServiceUnavailable, "cannot read the case now", "the store or the workflow engine did not answer")
 		return "", false
-	case p.ActsFor(tenant) && (p.Role != auth.Portal || openedBy == p.KeyID):
+	case visible(tenant, openedBy):
 		return id, true
 	}
 	problem(c, http.StatusNotFound, "no such case", "")
@@ -162,26 +166,50 @@ func (s *Server) visibleCase(c *gin.Context) (string, bool) {
 // caseOwner finds a case's tenant and opener: in the store, or from its
 // workflow for a case opened a moment ago and not projected yet, or while
 // the store does not answer.
-func (s *Server) caseOwner(ctx context.Context, id string) (tenant, openedBy string, err error) {
+//
+// A case of the store that the caller may not see takes the same way as a
+// case the store lacks: the store read, then the workflow query and its
+// decoding. Answering from the row alone made another tenant's case
+// (about 1.8 ms) tell itself apart from no case at all (4.5 ms, the query
+// included); now both do the same work and visibility is decided after.
+func (s *Server) caseOwner(ctx context.Context, id string, visible func(tenant, openedBy string) bool) (tenant, openedBy string, err error) {
 	row, storeErr := s.Store.Case(ctx, id)
-	if storeErr == nil {
+	if storeErr == nil && visible(row.Tenant, row.OpenedBy) {
 		return row.Tenant, row.OpenedBy, nil
 	}
-	// Not projected yet, or the store is down: the workflow knows.
-	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(id), "", workflows.StateQuery)
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		if !errors.Is(storeErr, store.ErrNotFound) {
-			return "", "", storeErr
-		}
-		return "", "", store.ErrNotFound
-	}
-	if err != nil {
+	// Not projected yet, the store is down, or not the caller's: the
+	// workflow is asked in every case.
+	st, err := s.workflowOwner(ctx, id)
+	switch {
+	case storeErr == nil && err != nil && !errors.Is(err, store.ErrNotFound):
+		// As for a case the store lacks while the engine is down: a 404
+		// here and a 503 there would tell the two apart as well.
 		return "", "", err
-	}
-	var st workflows.State
-	if err := resp.Get(&st); err != nil {
+	case storeErr == nil:
+		// The row is the truth; the query was for the time it takes.
+		return row.Tenant, row.OpenedBy, nil
+	case errors.Is(err, store.ErrNotFound) && !errors.Is(storeErr, store.ErrNotFound):
+		return "", "", storeErr
+	case err != nil:
 		return "", "", err
 	}
 	return st.Tenant, st.OpenedBy, nil
+}
+
+// workflowOwner is the case's state as its workflow reports it, or
+// store.ErrNotFound when the engine knows no such workflow.
+func (s *Server) workflowOwner(ctx context.Context, id string) (workflows.State, error) {
+	var st workflows.State
+	resp, err := s.Temporal.QueryWorkflow(ctx, workflows.WorkflowID(id), "", workflows.StateQuery)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return st, store.ErrNotFound
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := resp.Get(&st); err != nil {
+		return st, err
+	}
+	return st, nil
 }

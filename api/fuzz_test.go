@@ -31,6 +31,7 @@ import (
 	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/blob"
 	"github.com/dsrflow/dsrflow/codec"
+	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/intake"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
@@ -252,7 +253,13 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 			{Address: "dpo@bank.example", Tenant: "bank", PolicyID: "gdpr"},
 			{Tenant: "shop", PolicyID: "gdpr"},
 		}}
-	env.server = &api.Server{Store: st, Temporal: env.engine, Policies: reg, TaskQueue: "dsr", Intake: in}
+	// An empty export store: issue-link on a closed case finds no export
+	// (409) rather than no store (503, a configuration matter).
+	exports, err := export.NewDir(f.TempDir(), []export.Key{{ID: "fuzz", Secret: bytes.Repeat([]byte{9}, 32)}})
+	if err != nil {
+		f.Fatalf("export store: %v", err)
+	}
+	env.server = &api.Server{Store: st, Temporal: env.engine, Policies: reg, TaskQueue: "dsr", Intake: in, Exports: exports}
 
 	for _, rt := range env.server.Routes() {
 		if rt.Method != http.MethodPost {
@@ -383,16 +390,70 @@ func (e *fuzzEnv) checkAnswer(t *testing.T, rt fuzzRoute, mode uint8, body []byt
 	case routeOpen:
 		var want api.OpenRequest
 		e.checkJSON(t, where, mode, body, &want, a)
+		checkNoControls(t, where, mode, body, &api.OpenRequest{}, a)
 		if len(a.calls) > 0 {
 			e.checkOpened(t, where, body, &want, a)
 		}
 	case routeAction:
 		want := rt.action.input()
 		e.checkJSON(t, where, mode, body, want, a)
+		checkNoControls(t, where, mode, body, rt.action.input(), a)
 		if len(a.calls) > 0 {
 			e.checkActed(t, where, rt, role, body, want, a)
 		}
 	}
+}
+
+// checkNoControls holds that no input both answers 2xx and holds a NUL,
+// another C0 control (tab, LF and CR aside, which free text may hold) or
+// DEL in any of its strings, nor reaches the engine with one: PostgreSQL
+// cannot store NUL, and a case it cannot project is lost to the queue.
+// into is a fresh value of the body's type.
+func checkNoControls(t *testing.T, where string, mode uint8, body []byte, into any, a fuzzAnswer) {
+	if !wellFormed(mode, body, into) {
+		return // refused as malformed: checkJSON's affair
+	}
+	field, ok := controlIn(reflect.ValueOf(into), "body")
+	if !ok {
+		return
+	}
+	if a.status >= 200 && a.status < 300 || len(a.calls) > 0 {
+		t.Fatalf("%s: %s holds a control character, yet answered %d and sent %s to the engine: %s",
+			where, field, a.status, a.calls, a.body)
+	}
+}
+
+// controlIn finds a string in v holding a NUL, a C0 control other than
+// tab, LF and CR, or DEL, and names where.
+func controlIn(v reflect.Value, at string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return controlIn(v.Elem(), at)
+		}
+	case reflect.String:
+		for _, r := range v.String() {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+				return at, true
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			if f, ok := controlIn(v.Index(i), fmt.Sprintf("%s[%d]", at, i)); ok {
+				return f, true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !v.Type().Field(i).IsExported() {
+				continue
+			}
+			if f, ok := controlIn(v.Field(i), at+"."+v.Type().Field(i).Name); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
 }
 
 // checkProblem holds every 4xx to the problem format: a title, the status
@@ -933,6 +994,58 @@ func fuzzSeeds(f *testing.F, env *fuzzEnv) []fuzzSeed {
 		add("/v1/intake/email", mail(admin), msg)
 		add("/v1/intake/email", mail(intakeRole), msg)
 	}
+	// Issue 15: NUL and other C0 controls in every kind of field, names
+	// too long for any column, and lists longer than any case takes.
+	withOpen := func(extra string) string { return open[:len(open)-1] + extra + "}" }
+	for _, body := range []string{
+		`{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"name":"a\u0000b","email":"a@example.test"}}`,
+		`{"tenant":"sh\u0000op","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"}}`,
+		`{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test\u0001","account_id":"42\u001f"}}`,
+		`{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"phone":"+44 20 7946 0000\u0000"}}`,
+		withOpen(`,"details":"line\nline\ttab\r\n"`),
+		withOpen(`,"details":"\u001b[2J\u0007\u007f"`),
+		withOpen(`,"actor":"desk\u0000","verified_by":"sso\u2028"`),
+		`{"tenant":"shop","type":"correction","policy_id":"gdpr","requester":{"email":"a@example.test"},"corrections":[{"field":"customers.name","value":"Li\u0000"}]}`,
+		`{"tenant":"shop","type":"portability","policy_id":"gdpr","requester":{"email":"a@example.test"},"controller":"Acme\u0000"}`,
+		`{"tenant":" shop ","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"}}`,
+		`{"tenant":"` + strings.Repeat("s", 100_000) + `","type":"access","policy_id":"gdpr","requester":{"email":"a@example.test"}}`,
+		`{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"name":"` + strings.Repeat("李", 100_000) + `","email":"a@example.test"}}`,
+		withOpen(`,"actor":"` + strings.Repeat("a", 500_000) + `"`),
+		withOpen(`,"received_at":"0001-01-01T00:00:00Z"`),
+		`{"tenant":"shop","type":"correction","policy_id":"gdpr","requester":{"email":"a@example.test"},"corrections":[` +
+			strings.TrimSuffix(strings.Repeat(`{"field":"customers.name","value":"x"},`, 51), ",") + `]}`,
+		`{"tenant":"shop","type":"correction","policy_id":"gdpr","requester":{"email":"a@example.test"},"corrections":[` +
+			strings.TrimSuffix(strings.Repeat(`{"field":"c.n","value":"\u0000"},`, 5000), ",") + `]}`,
+	} {
+		add("/v1/requests", asAdmin, body)
+	}
+	add("/v1/requests", jsonAs(portal), `{"tenant":"shop","type":"access","policy_id":"gdpr","requester":{"name":"a\u0000b","email":"a@example.test"}}`)
+	for name, body := range map[string]string{
+		"note":               `{"note":"called\u0000"}`,
+		"withdraw":           `{"note":"x\u0008"}`,
+		"assign":             `{"assignee":"li\u0000"}`,
+		"tag":                `{"add":["vip","a\u0007b"]}`,
+		"deny":               `{"reason":"out_of_scope","explanation":"\u0000"}`,
+		"complete":           `{"summary":"ok\u001b"}`,
+		"extend":             `{"reason":"big\u007f","amount":1}`,
+		"verify":             `{"method":"code","code":"12345\u0000"}`,
+		"complete-task":      `{"task_id":"t\u0000","evidence":"ok"}`,
+		"decide-corrections": `{"decisions":[{"field":"c.n","approve":false,"reason":"\u0000"}]}`,
+		"classify":           `{"type":"access\u0000"}`,
+	} {
+		add(action(fuzzOpenCase, name), asAdmin, body)
+		add(action(fuzzClosedCase, name), asAdmin, body)
+	}
+	add(action(fuzzOpenCase, "tag"), asAdmin, `{"add":[`+strings.TrimSuffix(strings.Repeat(`"t",`, 10_000), ",")+`]}`)
+	add(action(fuzzClosedCase, "tag"), asAdmin, `{"add":[`+strings.TrimSuffix(strings.Repeat(`"t\u0000",`, 1000), ",")+`]}`)
+	add(action(fuzzOpenCase, "assign"), asAdmin, `{"assignee":"`+strings.Repeat("a", 300_000)+`"}`)
+	add(action(fuzzOpenCase, "decide-corrections"), asAdmin,
+		`{"decisions":[`+strings.TrimSuffix(strings.Repeat(`{"field":"c.n","approve":true},`, 5000), ",")+`]}`)
+	add("/v1/intake/email", mail(intakeRole), "From: li@example.test\r\nTo: "+
+		strings.TrimSuffix(strings.Repeat("privacy@shop.example, ", 5000), ", ")+
+		"\r\nSubject: access\r\n\r\nWhat do you hold?\r\n")
+	add("/v1/intake/email", mail(intakeRole), "From: Li\x00Lei <li@example.test>\r\nTo: privacy@shop.example\r\nSubject: a\x01b\r\n\r\nbody\x00\r\n")
+
 	add("/v1/intake/email", fuzzMode(ctJSON, admin, lengthExact, false), open)
 	add("/v1/intake/email", fuzzMode(ctMail, admin, lengthHuge, false), "From: a@example.test\r\n\r\nx")
 	padded("/v1/intake/email", fuzzMode(ctMail, intakeRole, lengthUnknown, false),

@@ -121,6 +121,14 @@ func decode(c *gin.Context, v any) bool {
 		problem(c, http.StatusBadRequest, "malformed request", "body: one JSON object expected", FieldError{Field: "body", Reason: "trailing data"})
 		return false
 	}
+	// Here, not in each route: every string of every body decoded is
+	// checked, so a control character never reaches the engine or the
+	// store (PostgreSQL cannot hold NUL, and a case it cannot project is
+	// lost to the queue).
+	if errs := checkText(v); len(errs) > 0 {
+		invalid(c, errs...)
+		return false
+	}
 	return true
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -109,9 +110,19 @@ func parseQueueFilter(c *gin.Context) (store.CaseFilter, []FieldError) {
 	var errs []FieldError
 	bad := func(field, reason string) { errs = append(errs, FieldError{Field: field, Reason: reason}) }
 	q := c.Request.URL.Query()
-	for k := range q {
+	for k, vs := range q {
 		if !slices.Contains(queueParams, k) {
 			bad(k, "unknown parameter (one of "+strings.Join(queueParams, ", ")+")")
+			continue
+		}
+		// Values go to the database as they are: text it can hold or
+		// nothing.
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				bad(k, "not valid UTF-8")
+			} else if err := request.CheckText(v, request.SingleLine); err != nil {
+				bad(k, err.Error())
+			}
 		}
 	}
 	list := func(name string, allowed []string) []string {
@@ -130,6 +141,11 @@ func parseQueueFilter(c *gin.Context) (store.CaseFilter, []FieldError) {
 	f.Types = list("type", names(append(slices.Clone(request.Types), request.Unclassified)))
 	f.Channels = list("channel", names(request.Channels))
 	if ts := list("tenant", nil); len(ts) > 0 {
+		for _, t := range ts {
+			if err := request.CheckTenant(t); err != nil {
+				bad("tenant", err.Error())
+			}
+		}
 		f.Tenants = ts
 	}
 	if v := q.Get("overdue"); v != "" {

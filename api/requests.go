@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/mail"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -59,8 +58,8 @@ func (s *Server) validateOpen(in *OpenRequest) []FieldError {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
-	if strings.TrimSpace(in.Tenant) == "" {
-		bad("tenant", "required")
+	if err := request.CheckTenant(in.Tenant); err != nil {
+		bad("tenant", "%v", err)
 	}
 	if _, err := request.Parse(in.Type, request.Types); err != nil {
 		bad("type", "%v", err)
@@ -98,8 +97,10 @@ func (s *Server) validateOpen(in *OpenRequest) []FieldError {
 	if _, err := request.Parse(string(r.ActingFor), request.ActingFors); err != nil {
 		bad("requester.acting_for", "%v", err)
 	}
-	if in.ReceivedAt != nil && in.ReceivedAt.After(s.now().Add(time.Minute)) {
-		bad("received_at", "lies in the future")
+	if in.ReceivedAt != nil {
+		if reason := s.checkReceivedAt(*in.ReceivedAt, in.PolicyID, request.Type(in.Type), in.VerifiedBy != ""); reason != "" {
+			bad("received_at", "%s", reason)
+		}
 	}
 	switch in.VerificationChannel {
 	case "":

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/dsrflow/dsrflow/calendar"
+	"github.com/dsrflow/dsrflow/request"
 )
 
 // Config is every setting of the engine. The mapstructure tags are the keys
@@ -57,6 +58,9 @@ type HTTP struct {
 	// CodecOrigins are the Temporal UI origins allowed to decode payloads
 	// through a console session.
 	CodecOrigins []string `mapstructure:"codec_origins"`
+	// VerifyPerKey is the ceiling of verification attempts one API key
+	// makes in ten minutes over all its end users (docs/api-limits.md).
+	VerifyPerKey int `mapstructure:"verify_per_key"`
 }
 
 // Worker is the standalone worker process (`dsr worker`).
@@ -214,6 +218,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("http.addr", "127.0.0.1:8080")
 	v.SetDefault("http.trusted_proxies", []string{})
 	v.SetDefault("http.codec_origins", []string{})
+	v.SetDefault("http.verify_per_key", 1000)
 	v.SetDefault("worker.metrics_addr", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
@@ -287,6 +292,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateConnectors(); err != nil {
 		errs = append(errs, err)
+	}
+	if n := c.HTTP.VerifyPerKey; n < 1 || n > 1_000_000 {
+		bad("http.verify_per_key", "%d is not 1 to 1000000", n)
 	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
@@ -363,6 +371,13 @@ func (c *Config) Validate() error {
 	if c.Intake.Tenant == "" && (c.Intake.PolicyID != "" || c.Intake.Address != "") {
 		bad("intake.tenant", "required with intake.policy_id or intake.address")
 	}
+	// Tenants have one grammar at every door (request.CheckTenant): a
+	// mailbox's tenant becomes its cases' tenant.
+	if t := c.Intake.Tenant; t != "" {
+		if err := request.CheckTenant(t); err != nil {
+			bad("intake.tenant", "%v", err)
+		}
+	}
 	if c.Intake.Tenant != "" && c.Intake.PolicyID == "" {
 		bad("intake.policy_id", "required with intake.tenant")
 	}
@@ -373,6 +388,8 @@ func (c *Config) Validate() error {
 		key := fmt.Sprintf("intake.mailboxes[%d]", i)
 		if mb.Tenant == "" || mb.PolicyID == "" {
 			bad(key, "a mailbox needs a tenant and a policy_id")
+		} else if err := request.CheckTenant(mb.Tenant); err != nil {
+			bad(key+".tenant", "%v", err)
 		}
 		if mb.Address != "" && !strings.Contains(mb.Address, "@") {
 			bad(key, "%q is not an e-mail address", mb.Address)

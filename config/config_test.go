@@ -62,7 +62,7 @@ func TestLoadDefaults(t *testing.T) {
 		Retention: config.Retention{Years: 3},
 		Dev:       config.Dev{TemporalPort: 7233, UIPort: 8233, MailboxAddr: "127.0.0.1:1025", IntakeAddr: "127.0.0.1:2525", Example: true},
 	}
-	if c.HTTP.Addr != want.HTTP.Addr || len(c.HTTP.TrustedProxies) != 0 || c.Temporal != want.Temporal || c.Database != want.Database ||
+	if c.HTTP.Addr != want.HTTP.Addr || len(c.HTTP.TrustedProxies) != 0 || c.HTTP.VerifyPerKey != 1000 || c.Temporal != want.Temporal || c.Database != want.Database ||
 		c.DataDir != want.DataDir || c.SMTP != want.SMTP || c.Dev != want.Dev ||
 		c.Encryption != want.Encryption || c.Verification != want.Verification ||
 		c.Fulfilment.BackupRotation != 30*24*time.Hour || c.Exports != (config.Exports{}) || len(c.Connectors) != 0 {
@@ -217,6 +217,7 @@ func TestBadValues(t *testing.T) {
 		{name: "http.addr without port", env: map[string]string{"DSR_HTTP_ADDR": "localhost"}, key: "http.addr", want: "localhost"},
 		{name: "http.codec_origins not an origin", env: map[string]string{"DSR_HTTP_CODEC_ORIGINS": "https://ui.example.com,https://ui.example.com/path"}, key: "http.codec_origins", want: "/path"},
 		{name: "http.trusted_proxies not an address", env: map[string]string{"DSR_HTTP_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, key: "http.trusted_proxies", want: "proxy.local"},
+		{name: "http.verify_per_key 0", env: map[string]string{"DSR_HTTP_VERIFY_PER_KEY": "0"}, key: "http.verify_per_key", want: "0 is not 1 to 1000000"},
 		{name: "worker.metrics_addr without port", env: map[string]string{"DSR_WORKER_METRICS_ADDR": "localhost"}, key: "worker.metrics_addr", want: "localhost"},
 		{name: "temporal.address without port", yaml: "temporal:\n  address: temporal\n", key: "temporal.address"},
 		{name: "smtp.port 0", env: map[string]string{"DSR_SMTP_PORT": "0"}, key: "smtp.port", want: "0 is not a port"},
@@ -238,6 +239,31 @@ func TestBadValues(t *testing.T) {
 		{name: "encryption.keys duplicate id", env: map[string]string{"DSR_ENCRYPTION_KEYS": "k1:" + key(1) + ",k1:" + key(2)}, key: "encryption.keys", want: `"k1" appears twice`},
 		{name: "verification.key not base64", env: map[string]string{"DSR_VERIFICATION_KEY": "not base64!"}, key: "verification.key", want: "not valid base64"},
 		{name: "verification.key wrong length", env: map[string]string{"DSR_VERIFICATION_KEY": base64.StdEncoding.EncodeToString(make([]byte, 31))}, key: "verification.key", want: "31 bytes"},
+		// Tenants follow request.CheckTenant wherever config names one.
+		{name: "intake.tenant with spaces", env: map[string]string{"DSR_INTAKE_TENANT": " shop ", "DSR_INTAKE_POLICY_ID": "gdpr"}, key: "intake.tenant", want: "not a tenant name"},
+		{name: "intake.tenant too long", env: map[string]string{"DSR_INTAKE_TENANT": strings.Repeat("a", 64), "DSR_INTAKE_POLICY_ID": "gdpr"}, key: "intake.tenant", want: "at most 63"},
+		{
+			name: "mailbox tenant upper case",
+			yaml: `
+intake:
+  mailboxes:
+    - address: dpo@shop.example
+      tenant: Shop
+      policy_id: gdpr
+`,
+			key: "intake.mailboxes[0].tenant", noEnv: true, want: "not a tenant name",
+		},
+		{
+			name: "connector tenant with a comma",
+			yaml: `
+connectors:
+  - name: crm
+    kind: manual
+    owner: ops@shop.example
+    tenants: [shop, "bank,shop"]
+`,
+			key: "connectors[0].tenants[1]", noEnv: true, want: "not a tenant name",
+		},
 		{
 			name: "policy with unknown calendar",
 			yaml: `

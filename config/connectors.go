@@ -9,6 +9,7 @@ import (
 	"github.com/dsrflow/dsrflow/connector"
 	"github.com/dsrflow/dsrflow/connector/httpapi"
 	"github.com/dsrflow/dsrflow/connector/sqldb"
+	"github.com/dsrflow/dsrflow/request"
 )
 
 // Connector is one data system fulfilment reaches (docs/connectors.md).
@@ -70,6 +71,11 @@ func (c *Config) validateConnectors() error {
 		seen[cc.Name] = true
 		if a, err := mail.ParseAddress(cc.Owner); err != nil || a.Address != cc.Owner {
 			return fail(".owner", "an e-mail address is required: who does the work when the system cannot")
+		}
+		for j, t := range cc.Tenants {
+			if err := request.CheckTenant(t); err != nil {
+				return fail(fmt.Sprintf(".tenants[%d]", j), "%v", err)
+			}
 		}
 		if cc.Attempts < 0 || cc.Backoff < 0 || cc.RemindEvery < 0 {
 			return fail("", "attempts, backoff and remind_every cannot be negative")

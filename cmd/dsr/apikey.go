@@ -12,6 +12,7 @@ import (
 
 	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/config"
+	"github.com/dsrflow/dsrflow/request"
 	"github.com/dsrflow/dsrflow/store"
 )
 
@@ -88,8 +89,13 @@ func createAPIKey(ctx context.Context, st *store.Store, args []string, out io.Wr
 		tenants = tenantList{auth.AllTenants}
 	}
 	for _, t := range tenants {
-		if strings.TrimSpace(t) == "" || strings.Contains(t, ",") {
-			return fmt.Errorf("--tenant: %q is not a tenant", t)
+		if t == auth.AllTenants {
+			continue
+		}
+		// The grammar the API holds tenants to: a key for " shop " would
+		// act for a tenant no request can name.
+		if err := request.CheckTenant(t); err != nil {
+			return fmt.Errorf("--tenant: %w", err)
 		}
 	}
 	if *name == "" {

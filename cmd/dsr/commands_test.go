@@ -50,6 +50,8 @@ func TestCommandErrorsNameTheCause(t *testing.T) {
 		{"unknown policy", nil, []string{"deadline", "--policy", "gdpr2", "--from", "2026-03-01T10:00:00Z"}, []string{`unknown policy "gdpr2"`}},
 		{"deadline without from", nil, []string{"deadline", "--policy", "gdpr"}, []string{"--from: required"}},
 		{"bad from", nil, []string{"deadline", "--policy", "gdpr", "--from", "yesterday"}, []string{"--from"}},
+		{"apikey for a tenant with spaces", nil, []string{"apikey", "create", "--role", "dpo", "--tenant", " shop "}, []string{"--tenant", "not a tenant name"}},
+		{"apikey for an overlong tenant", nil, []string{"apikey", "create", "--role", "dpo", "--tenant", strings.Repeat("a", 64)}, []string{"--tenant", "at most 63"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

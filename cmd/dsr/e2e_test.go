@@ -376,6 +376,19 @@ func TestDevEndToEnd(t *testing.T) {
 	}
 	expect(t, "unknown field", e.post("/v1/requests", `{"tenant":"shop","colour":"red"}`), http.StatusBadRequest)
 	expect(t, "wrong content type", e.do("POST", "/v1/requests", "text/plain", openBody), http.StatusUnsupportedMediaType)
+	// Issue 15: what PostgreSQL cannot hold, or a case could not live
+	// with, is refused at the door, naming the field; nothing is started.
+	for field, body := range map[string]string{
+		"requester.name": `{"tenant":"shop","type":"access","policy_id":"cn-15d-ext45","requester":{"name":"a\u0000b","email":"a@example.test"}}`,
+		"tenant":         `{"tenant":" shop ","type":"access","policy_id":"cn-15d-ext45","requester":{"email":"a@example.test"}}`,
+		"received_at":    `{"tenant":"shop","type":"access","policy_id":"cn-15d-ext45","requester":{"email":"a@example.test"},"received_at":"0001-01-01T00:00:00Z"}`,
+	} {
+		r := e.post("/v1/requests", body)
+		expect(t, "refused "+field, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.raw, `"field":"`+field+`"`) {
+			t.Errorf("refusal does not name %s: %s", field, r.raw)
+		}
+	}
 
 	r = e.post("/v1/requests", openBody)
 	expect(t, "open", r, http.StatusCreated)

@@ -236,7 +236,7 @@ func (e *engine) api() *api.Server {
 	}
 	return &api.Server{Exports: exports, Links: links, Store: e.store, Temporal: e.temporal, Policies: e.policies, TaskQueue: e.cfg.Temporal.TaskQueue,
 		Metrics: reg, Intake: e.intake, Codec: e.sealer, TrustedProxies: e.cfg.HTTP.TrustedProxies,
-		CallbackSecrets: e.callbackSecrets()}
+		VerifyPerKey: e.cfg.HTTP.VerifyPerKey, CallbackSecrets: e.callbackSecrets()}
 }
 
 // handler is the API with the DPO web console on top of it at /console/.
