@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,11 +15,15 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/calendar"
 	"github.com/dsrflow/dsrflow/connector"
+	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
@@ -452,4 +457,101 @@ func TestRecordCoreHistories(t *testing.T) {
 			cr.rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "copy sent by registered post, ticket OPS-7", Actor: "staff:ops"}, false)
 			return true
 		}})
+}
+
+// TestRecordContinueAsNew records a case that continues as new: a dev
+// server suggests it after a few events, notes are added until the case
+// does it at a quiet moment, and the second run is completed. Both runs
+// are written (-run1, -run2).
+func TestRecordContinueAsNew(t *testing.T) {
+	if !*record {
+		t.Skip("records histories only with -record")
+	}
+	const name = "continue-as-new"
+	run1, run2 := filepath.Join(historyDir, name+"-run1.json"), filepath.Join(historyDir, name+"-run2.json")
+	for _, p := range []string{run1, run2} {
+		if _, err := os.Stat(p); err == nil {
+			t.Logf("%s is recorded already; it is kept", p)
+			return
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv, err := devserver.Start(context.Background(), devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr,
+		DynamicConfig: map[string]string{"limit.historyCount.suggestContinueAsNew": "60"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Stop() })
+	sealer := historyCodec(t)
+	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: sealer.DataConverter(), FailureConverter: sealer.FailureConverter()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cr := startCoreWorker(t, c, "core-can", &workflows.Workflows{Policies: presets(t)}, &activities.Activities{})
+
+	ctx := context.Background()
+	id := "00000000-0000-4000-8000-300000000001"
+	in := workflows.Input{
+		CaseID: id, Reference: "DSR-REPLAY-N001", Tenant: "shop", Type: request.Restriction,
+		Channel: request.ChannelPortal, PolicyID: "gdpr", ReceivedAt: time.Now().UTC().Truncate(time.Second), VerifiedBy: "portal:session-1",
+		Requester: workflows.Requester{Name: "Test Person", Email: "person@example.test", Language: request.English, ActingFor: request.Self},
+	}
+	first, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.WorkflowID(id), TaskQueue: cr.queue}, workflows.RequestName, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := func() string {
+		d, err := c.DescribeWorkflowExecution(ctx, workflows.WorkflowID(id), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.WorkflowExecutionInfo.Execution.RunId
+	}
+	notes := 0
+	for ; latest() == first.GetRunID(); notes++ {
+		if notes == 60 {
+			t.Fatal("the case never continued as new")
+		}
+		cr.rec.update(t, id, workflows.NoteUpdate, workflows.NoteInput{Note: fmt.Sprintf("called back, %d", notes)}, false)
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("continued as new after %d notes", notes)
+	cr.rec.update(t, id, workflows.NoteUpdate, workflows.NoteInput{Note: "in the new run"}, false)
+	cr.rec.update(t, id, workflows.CompleteUpdate, workflows.CompleteInput{Summary: "processing restricted"}, false)
+	var res workflows.Result
+	if err := c.GetWorkflow(ctx, workflows.WorkflowID(id), "").Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != request.Completed {
+		t.Fatalf("closed %s", res.Status)
+	}
+	writeRun(t, c, workflows.WorkflowID(id), first.GetRunID(), run1)
+	writeHistory(t, c, workflows.WorkflowID(id), run2)
+}
+
+// writeRun is writeHistory for one run of a workflow.
+func writeRun(t *testing.T, c client.Client, workflowID, runID, path string) {
+	t.Helper()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
