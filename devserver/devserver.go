@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -70,6 +72,9 @@ type Options struct {
 	Log    io.Writer
 	// UICodecEndpoint is the codec the UI decodes payloads with.
 	UICodecEndpoint string
+	// DynamicConfig sets server limits by key, for tests that need one
+	// reached quickly (limit.historyCount.suggestContinueAsNew).
+	DynamicConfig map[string]string
 }
 
 // Server is a running dev server.
@@ -103,6 +108,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		if o.UICodecEndpoint != "" {
 			opts.ExtraArgs = append(opts.ExtraArgs, "--ui-codec-endpoint", o.UICodecEndpoint)
 		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.DynamicConfig)) {
+		opts.ExtraArgs = append(opts.ExtraArgs, "--dynamic-config-value", k+"="+o.DynamicConfig[k])
 	}
 	s, err := testsuite.StartDevServer(ctx, opts)
 	if err != nil {
