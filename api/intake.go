@@ -32,6 +32,10 @@ func (s *Server) receiveEmail(c *gin.Context) {
 		problem(c, http.StatusUnprocessableEntity, "cannot read this message", err.Error(),
 			FieldError{Field: "body", Reason: err.Error()})
 		return
+	case errors.Is(err, intake.ErrRefused):
+		problem(c, http.StatusUnprocessableEntity, "cannot take this message", err.Error(),
+			FieldError{Field: "body", Reason: err.Error()})
+		return
 	case errors.Is(err, intake.ErrNoMailbox):
 		problem(c, http.StatusUnprocessableEntity, "no mailbox for this message", err.Error(),
 			FieldError{Field: "to", Reason: "not an intake mailbox of a tenant this key acts for"})
