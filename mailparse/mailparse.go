@@ -36,7 +36,7 @@ import (
 )
 
 // ErrUnreadable is wrapped by every error Parse returns: the message is one
-// the intake cannot read and should refuse (SMTP 550, HTTP 400).
+// the intake cannot read and should refuse (SMTP 554, HTTP 422).
 var ErrUnreadable = errors.New("mailparse: cannot read message")
 
 // Message is an e-mail as intake reads it.
