@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/smtp"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -250,6 +252,82 @@ Content-Transfer-Encoding: base64
 	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "wang.fang@example.test", "王芳", "req-1@mail.example.test")
 	e.stop()
 	assertNoPersonalDataInLogs(t, e, "wang.fang@example.test", "王芳", "chen@example.test", "身份证")
+}
+
+// sendMailTo delivers raw over SMTP to several envelope recipients in one
+// session, logged in with key.
+func (e *devEngine) sendMailTo(key, from string, to []string, raw string) error {
+	e.t.Helper()
+	c, err := smtp.Dial(e.intake)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer c.Close()
+	host, _, _ := strings.Cut(e.intake, ":")
+	if err := c.Auth(smtp.PlainAuth("", "mta", key, host)); err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	for _, r := range to {
+		if err := c.Rcpt(r); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte(strings.ReplaceAll(raw, "\n", "\r\n"))); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// One e-mail to the mailboxes of two tenants, in one SMTP session, opens a
+// case in each, with random IDs; delivered again to one tenant, it names
+// that tenant's case only.
+func TestEmailIntakeTwoTenants(t *testing.T) {
+	needTemporal(t)
+	cfg := filepath.Join(t.TempDir(), "dsr.yaml")
+	if err := os.WriteFile(cfg, []byte("intake:\n  mailboxes:\n"+
+		"    - {address: dpo@shop.example, tenant: shop, policy_id: gdpr}\n"+
+		"    - {address: privacy@bank.example, tenant: bank, policy_id: gdpr}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := startDev(t, t.TempDir(), storetest.PostgresURL(t), "DSR_CONFIG="+cfg)
+	bothKey := e.apiKey("--role", "intake", "--tenant", "shop", "--tenant", "bank")
+	bankKey := e.apiKey("--role", "intake", "--tenant", "bank")
+
+	msg := "From: li@example.test\nTo: dpo@shop.example, privacy@bank.example\nSubject: Please delete my personal data" +
+		"\nMessage-ID: <both-1@example.test>\n\nPlease delete all my personal data.\n"
+	if err := e.sendMailTo(bothKey, "li@example.test", []string{"dpo@shop.example", "privacy@bank.example"}, msg); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	var cases []map[string]any
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(cases) < 2; time.Sleep(200 * time.Millisecond) {
+		cases = e.list("/v1/requests?channel=email")
+	}
+	tenants := map[string]string{}
+	for _, c := range cases {
+		tenants[c["tenant"].(string)] = c["id"].(string)
+		if id := c["id"].(string); len(id) != 36 || id[14] != '4' {
+			t.Errorf("case ID %s is not a random UUID", id)
+		}
+	}
+	if len(cases) != 2 || tenants["shop"] == "" || tenants["bank"] == "" {
+		t.Fatalf("cases: %v", cases)
+	}
+	r := e.send(map[string]string{"Authorization": "Bearer " + bankKey, "Content-Type": "message/rfc822"},
+		"POST", "/v1/intake/email?to=privacy@bank.example", msg)
+	expect(t, "the same message to the bank again", r, http.StatusOK)
+	if r.body["action"] != "duplicate" || r.body["case_id"] != tenants["bank"] {
+		t.Errorf("redelivery to the bank: %s (cases %v)", r.raw, tenants)
+	}
 }
 
 var referenceInSubject = regexp.MustCompile(`DSR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
