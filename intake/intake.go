@@ -503,6 +503,11 @@ func (in *Intake) reply(ctx context.Context, c *store.Case, m *mailparse.Message
 		return Outcome{}, err
 	}
 	err := in.update(ctx, c.ID, "mail:"+email.MessageID, workflows.MailUpdate, mi)
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) {
+		// As for a start: Temporal will refuse this update every time.
+		return Outcome{}, fmt.Errorf("%w: the message cannot be added to its case", ErrRefused)
+	}
 	ended := isEnded(err)
 	if ended {
 		err = in.recordClosed(ctx, c.ID, email, fromRequester)

@@ -39,6 +39,16 @@ func TestInboundPerTenant(t *testing.T) {
 		if _, err := s.Inbound(ctx, "other", id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a third tenant sees the message: %v", err)
 		}
+		// The case that handled a message wins over the one claimed.
+		if _, err := s.ClaimInbound(ctx, "bank", "<late@mail.example>", "case-claimed"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishInbound(ctx, "bank", "<late@mail.example>", "case-bank"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Inbound(ctx, "bank", "<late@mail.example>"); err != nil || !got.Done || got.CaseID != "case-bank" {
+			t.Errorf("finished by another case: %+v %v", got, err)
+		}
 		// A reply is recorded without a claim.
 		if err := s.FinishInbound(ctx, "bank", "<reply@mail.example>", "case-bank"); err != nil {
 			t.Fatal(err)

@@ -120,14 +120,17 @@ func (s *Store) ClaimInbound(ctx context.Context, tenant, messageID, caseID stri
 	return got, nil
 }
 
-// FinishInbound marks tenant's message handled, recording it first if it
-// was not claimed (a reply joins a case that exists).
+// FinishInbound marks tenant's message handled by caseID, recording it
+// first if it was not claimed (a reply joins a case that exists). The case
+// that handled it wins over the one claimed: a redelivery may find the
+// message's thread where the first delivery did not.
 func (s *Store) FinishInbound(ctx context.Context, tenant, messageID, caseID string) error {
 	if _, err := s.ClaimInbound(ctx, tenant, messageID, caseID); err != nil {
 		return err
 	}
 	err := s.db.WithContext(ctx).Model(&InboundMessage{}).
-		Where("tenant = ? AND message_id = ?", tenant, messageID).Update("done", true).Error
+		Where("tenant = ? AND message_id = ?", tenant, messageID).
+		Updates(map[string]any{"done": true, "case_id": caseID}).Error
 	if err != nil {
 		return fmt.Errorf("finish inbound message of case %s: %w", caseID, err)
 	}
