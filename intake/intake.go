@@ -110,11 +110,13 @@ type Intake struct {
 func (in *Intake) Receive(ctx context.Context, p auth.Principal, raw []byte, recipients []string) (Outcome, error) {
 	m, err := mailparse.Parse(raw)
 	if err != nil {
-		// Only the envelope can say whose mailbox an unreadable message
-		// was for.
-		if mbs, merr := in.mailboxes(p, recipients, nil); merr == nil {
-			in.refused(ctx, mbs, rawMessageID(raw), reasonOf(err), len(raw))
+		// Only the envelope, or a key of one tenant, can say whose
+		// mailbox an unreadable message was for.
+		mbs, merr := in.mailboxes(p, recipients, nil)
+		if merr != nil && len(recipients) == 0 {
+			mbs = in.onlyTenant(p)
 		}
+		in.refused(ctx, mbs, rawMessageID(raw), reasonOf(err), len(raw))
 		return Outcome{}, err
 	}
 	if m.Auto != "" {
@@ -134,7 +136,7 @@ func (in *Intake) Receive(ctx context.Context, p auth.Principal, raw []byte, rec
 	for _, mb := range mbs {
 		out, err := in.receive(ctx, m, mb, msgID)
 		if errors.Is(err, ErrRefused) {
-			in.refused(ctx, mbs, msgID, reasonOf(err), len(raw))
+			in.refused(ctx, []Mailbox{mb}, msgID, reasonOf(err), len(raw))
 		}
 		if err != nil {
 			return Outcome{}, err
@@ -253,6 +255,20 @@ func (in *Intake) mailboxes(p auth.Principal, recipients []string, to []netmail.
 	return found, nil
 }
 
+// onlyTenant returns a mailbox of the one tenant p acts for, if p acts for
+// exactly one that has a mailbox.
+func (in *Intake) onlyTenant(p auth.Principal) []Mailbox {
+	if len(p.Tenants) != 1 || p.Tenants[0] == auth.AllTenants {
+		return nil
+	}
+	for _, mb := range in.Mailboxes {
+		if mb.Tenant == p.Tenants[0] {
+			return []Mailbox{mb}
+		}
+	}
+	return nil
+}
+
 // refused records, for each mailbox, that a message was refused. It keeps
 // no text of the message, and a failure to record does not change the
 // answer: the sender is told either way.
@@ -264,7 +280,7 @@ func (in *Intake) refused(ctx context.Context, mbs []Mailbox, msgID, reason stri
 			slog.Error("record refused e-mail", "tenant", mb.Tenant, "error", err)
 		}
 	}
-	slog.Warn("e-mail refused", "reason", reason, "bytes", size, "mailboxes", len(mbs))
+	slog.Warn("e-mail refused", "reason", reason, "bytes", size, "recorded_for", len(mbs))
 }
 
 // reasonOf is the fixed phrase an error of Parse or intake ends in: they

@@ -323,8 +323,12 @@ func TestPoisonMail(t *testing.T) {
 	if _, err := f.in.Receive(ctx, shopKey, rawMail("Subject: secret", "Message-ID: <nofrom@example.cn>", "", "secret"), []string{"dpo@shop.example"}); !errors.Is(err, ErrUnreadable) {
 		t.Fatalf("unreadable: %v", err)
 	}
+	// By the webhook, without envelope recipients: the key's one tenant.
+	if _, err := f.in.Receive(ctx, shopKey, rawMail("Subject: secret", "Message-ID: <nofrom-2@example.cn>", "", "secret"), nil); !errors.Is(err, ErrUnreadable) {
+		t.Fatalf("unreadable: %v", err)
+	}
 	refused, err := f.store.RefusedMessages(ctx, []string{"shop"}, 10)
-	if err != nil || len(refused) != 2 {
+	if err != nil || len(refused) != 3 {
 		t.Fatalf("refused: %+v %v", refused, err)
 	}
 	for _, r := range refused {
