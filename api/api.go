@@ -130,6 +130,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/v1/requests/:id", append(readers, auth.Portal), s.getRequest},
 		{http.MethodGet, "/v1/requests/:id/events", readers, s.requestEvents},
 		{http.MethodPost, "/v1/intake/email", []auth.Role{auth.Admin, auth.Intake}, s.receiveEmail},
+		{http.MethodGet, "/v1/intake/refused", readers, s.listRefusedEmail},
 		{http.MethodPost, "/v1/codec/:op", []auth.Role{auth.Admin}, s.codecPayloads},
 		{http.MethodGet, "/v1/exports/:id", nil, s.downloadExport},
 		{http.MethodPost, "/v1/connectors/:name/callbacks", nil, s.connectorCallback},

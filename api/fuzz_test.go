@@ -990,6 +990,15 @@ func fuzzSeeds(f *testing.F, env *fuzzEnv) []fuzzSeed {
 		"From: li@example.test\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
 		"no header at all",
 		"",
+		// NUL and C0 controls in headers and text, oversized names, and
+		// recipients in both tenants' mailboxes and many more.
+		"From: \"Li\x00 Lei\x01\" <li\x00@example.test>\r\nTo: privacy@shop.example\r\nSubject: delete\x00 my\x1b data\r\n" +
+			"Message-ID: <nul\x00-1@example.test>\r\n\r\nPlease\x00 delete\x07 my data.\r\n",
+		"From: \"" + strings.Repeat("Li Lei ", 2000) + "\" <li@example.test>\r\nTo: privacy@shop.example\r\nSubject: delete my data\r\n" +
+			"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nDelete.\r\n" +
+			"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"" + strings.Repeat("n", 3000) + ".pdf\"\r\n\r\n%PDF\r\n--b--\r\n",
+		"From: li@example.test\r\nTo: privacy@shop.example, dpo@bank.example, " + strings.Repeat("x@example.test, ", 200) +
+			"dpo@bank.example\r\nSubject: delete my data\r\nMessage-ID: <many-1@example.test>\r\n\r\nDelete all my personal data.\r\n",
 	} {
 		add("/v1/intake/email", mail(admin), msg)
 		add("/v1/intake/email", mail(intakeRole), msg)

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,6 +34,10 @@ func (s *Server) receiveEmail(c *gin.Context) {
 		problem(c, http.StatusUnprocessableEntity, "cannot read this message", err.Error(),
 			FieldError{Field: "body", Reason: err.Error()})
 		return
+	case errors.Is(err, intake.ErrRefused):
+		problem(c, http.StatusUnprocessableEntity, "cannot take this message", err.Error(),
+			FieldError{Field: "body", Reason: err.Error()})
+		return
 	case errors.Is(err, intake.ErrNoMailbox):
 		problem(c, http.StatusUnprocessableEntity, "no mailbox for this message", err.Error(),
 			FieldError{Field: "to", Reason: "not an intake mailbox of a tenant this key acts for"})
@@ -50,4 +56,41 @@ func (s *Server) receiveEmail(c *gin.Context) {
 	default:
 		c.JSON(http.StatusOK, out)
 	}
+}
+
+// refusedMessage is a refused e-mail as GET /v1/intake/refused lists it:
+// no text of the message, only what lets the DPO find it and why.
+type refusedMessage struct {
+	Tenant    string    `json:"tenant"`
+	MessageID string    `json:"message_id"`
+	Reason    string    `json:"reason"`
+	Size      int64     `json:"size"`
+	At        time.Time `json:"at"`
+}
+
+// listRefusedEmail lists the e-mails intake refused for good, newest
+// first, of the tenants the caller acts for: a refused request is still a
+// request someone made, and the DPO must be able to see it happened.
+func (s *Server) listRefusedEmail(c *gin.Context) {
+	limit := 100
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			problem(c, http.StatusUnprocessableEntity, "invalid query", "limit must be a number from 1 to 500",
+				FieldError{Field: "limit", Reason: "a number from 1 to 500"})
+			return
+		}
+		limit = n
+	}
+	got, err := s.Store.RefusedMessages(c.Request.Context(), principal(c).Tenants, limit)
+	if err != nil {
+		slog.Error("list refused e-mail", "error", err)
+		problem(c, http.StatusServiceUnavailable, "cannot list refused e-mail now", "retry later")
+		return
+	}
+	out := make([]refusedMessage, 0, len(got))
+	for _, r := range got {
+		out = append(out, refusedMessage{Tenant: r.Tenant, MessageID: r.MessageID, Reason: r.Reason, Size: r.Size, At: r.CreatedAt})
+	}
+	c.JSON(http.StatusOK, gin.H{"refused": out})
 }

@@ -114,6 +114,11 @@ type Intake struct {
 	TLSCert   string    `mapstructure:"tls_cert"`
 	TLSKey    string    `mapstructure:"tls_key"`
 	Mailboxes []Mailbox `mapstructure:"mailboxes"`
+	// TrustedAuthservIDs name the MTAs whose Authentication-Results
+	// fields (RFC 8601) intake believes: only a reply they vouch for
+	// (DKIM, SPF or DMARC pass, aligned with From) can verify a case by
+	// its code. Empty, no code sent by e-mail verifies.
+	TrustedAuthservIDs []string `mapstructure:"trusted_authserv_ids"`
 }
 
 // Mailbox is one DPO address and the tenant and policy of its requests.
@@ -244,6 +249,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("intake.tls_cert", "")
 	v.SetDefault("intake.tls_key", "")
 	v.SetDefault("intake.mailboxes", nil)
+	v.SetDefault("intake.trusted_authserv_ids", []string{})
 	v.SetDefault("attachments.dir", "")
 	v.SetDefault("retention.years", 3)
 	v.SetDefault("encryption.keys", "")
@@ -383,6 +389,12 @@ func (c *Config) Validate() error {
 	}
 	if a := c.Intake.Address; a != "" && !strings.Contains(a, "@") {
 		bad("intake.address", "%q is not an e-mail address", a)
+	}
+	for _, id := range c.Intake.TrustedAuthservIDs {
+		// An authserv-id is a domain name (RFC 8601 2.5), one word.
+		if id == "" || strings.ContainsAny(id, " \t;()\"@") {
+			bad("intake.trusted_authserv_ids", "%q is not an authserv-id (a host name such as mx.example.com)", id)
+		}
 	}
 	for i, mb := range c.Intake.Mailboxes {
 		key := fmt.Sprintf("intake.mailboxes[%d]", i)

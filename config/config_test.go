@@ -202,6 +202,21 @@ func TestEnvWithoutFile(t *testing.T) {
 	}
 }
 
+func TestTrustedAuthservIDs(t *testing.T) {
+	isolate(t)
+	t.Setenv("DSR_INTAKE_TRUSTED_AUTHSERV_IDS", "mx1.example.com,mx2.example.com")
+	c, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Intake.TrustedAuthservIDs; len(got) != 2 || got[0] != "mx1.example.com" || got[1] != "mx2.example.com" {
+		t.Errorf("TrustedAuthservIDs = %q", got)
+	}
+}
+
 func TestBadValues(t *testing.T) {
 	tests := []struct {
 		name string
@@ -237,6 +252,7 @@ func TestBadValues(t *testing.T) {
 		{name: "encryption.keys not base64", env: map[string]string{"DSR_ENCRYPTION_KEYS": "k1:!!!"}, key: "encryption.keys", want: "base64"},
 		{name: "encryption.keys wrong length", env: map[string]string{"DSR_ENCRYPTION_KEYS": "k1:" + base64.StdEncoding.EncodeToString(make([]byte, 16))}, key: "encryption.keys", want: "16 bytes"},
 		{name: "encryption.keys duplicate id", env: map[string]string{"DSR_ENCRYPTION_KEYS": "k1:" + key(1) + ",k1:" + key(2)}, key: "encryption.keys", want: `"k1" appears twice`},
+		{name: "intake.trusted_authserv_ids not a host", env: map[string]string{"DSR_INTAKE_TRUSTED_AUTHSERV_IDS": "mx.example.com,mx.example.com; dkim=pass"}, key: "intake.trusted_authserv_ids", want: "not an authserv-id"},
 		{name: "verification.key not base64", env: map[string]string{"DSR_VERIFICATION_KEY": "not base64!"}, key: "verification.key", want: "not valid base64"},
 		{name: "verification.key wrong length", env: map[string]string{"DSR_VERIFICATION_KEY": base64.StdEncoding.EncodeToString(make([]byte, 31))}, key: "verification.key", want: "31 bytes"},
 		// Tenants follow request.CheckTenant wherever config names one.

@@ -107,8 +107,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 // Data answers 250 only once the message is handled (a case opened or the
-// reply recorded), 550 for a message that will never be, and 451 for a
-// failure worth the MTA's retry.
+// reply recorded), 554 or 552 for a message that will never be (the MTA
+// bounces it rather than retry for days), 550 for no mailbox of ours, and
+// 451 for a failure worth the MTA's retry.
 func (ss *session) Data(r io.Reader) error {
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, r); err != nil {
@@ -119,7 +120,9 @@ func (ss *session) Data(r io.Reader) error {
 	out, err := ss.s.Intake.Receive(ctx, *ss.who, buf.Bytes(), ss.rcpt)
 	switch {
 	case errors.Is(err, ErrUnreadable):
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "cannot read this message"}
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "cannot read this message"}
+	case errors.Is(err, ErrRefused):
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "message too large for a request; " + reasonOf(err)}
 	case errors.Is(err, ErrNoMailbox):
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox here"}
 	case err != nil:

@@ -28,7 +28,10 @@ type expectation struct {
 	Date         string   `json:"date"`
 	TextContains []string `json:"text_contains"`
 	TextExcludes []string `json:"text_excludes"`
-	Attachments  []struct {
+	// TextEmpty says the message has no text Parse could read: its only
+	// text part is kept as an attachment.
+	TextEmpty   bool `json:"text_empty"`
+	Attachments []struct {
 		Filename    string `json:"filename"`
 		ContentType string `json:"content_type"`
 		Size        int64  `json:"size"`
@@ -136,7 +139,10 @@ func checkMessage(t *testing.T, m *Message, e expectation) {
 			t.Errorf("Date = %v, want %v", m.Date, want)
 		}
 	}
-	if len(e.TextContains) == 0 {
+	if e.TextEmpty && m.Text != "" {
+		t.Errorf("Text = %q, want none", m.Text)
+	}
+	if len(e.TextContains) == 0 && !e.TextEmpty {
 		t.Error("expectation checks nothing of the text")
 	}
 	for _, s := range e.TextContains {

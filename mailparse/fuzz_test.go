@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,6 +22,18 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	// NUL and other C0 controls everywhere, oversized names, many
+	// recipients.
+	f.Add(msg("Please\x00 delete\x1b my data.\x07", "From: \"Wang\x00\" <w\x00@example.cn>", "Subject: x\x00\x01y",
+		"Message-ID: <a\x00b@example.cn>", "Content-Type: text/plain; charset=\"utf-8\x00\""))
+	f.Add(msg("x", "From: "+strings.Repeat("name ", 400)+"<a@example.org>", "Subject: "+strings.Repeat("s", 5000)))
+	f.Add(msg("--b\nContent-Disposition: attachment; filename=\""+strings.Repeat("n", 600)+".pdf\"\n\n%PDF\n--b--\n",
+		"From: a@example.org", "Content-Type: multipart/mixed; boundary=b"))
+	var to []string
+	for i := range 200 {
+		to = append(to, fmt.Sprintf("r%d@example.org", i))
+	}
+	f.Add(msg("x", "From: a@example.org", "To: "+strings.Join(to, ", "), "Cc: "+strings.Join(to, ",\n "), "Subject: many"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := Parse(raw)
 		if err != nil {
@@ -48,6 +61,22 @@ func FuzzParse(f *testing.F) {
 		}
 		if strings.Contains(m.Text, "\r") {
 			t.Fatalf("CR in text %q", m.Text)
+		}
+		for what, v := range map[string]string{"Subject": m.Subject, "From name": m.From.Name, "From": m.From.Address, "Message-ID": m.MessageID} {
+			if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				t.Fatalf("control in %s: %q", what, v)
+			}
+		}
+		if strings.ContainsFunc(m.Text, func(r rune) bool { return r < ' ' && r != '\n' && r != '\t' || r == 0x7f }) {
+			t.Fatalf("control in text %q", m.Text)
+		}
+		if utf8.RuneCountInString(m.From.Name) > MaxNameRunes+1 || utf8.RuneCountInString(m.Subject) > MaxSubjectRunes+1 {
+			t.Fatalf("name or subject over its bound")
+		}
+		for _, a := range m.Attachments {
+			if len(a.Filename) > MaxFilenameBytes || strings.ContainsFunc(a.Filename, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+				t.Fatalf("attachment name %q", a.Filename)
+			}
 		}
 		again, err := Parse(raw)
 		if err != nil {

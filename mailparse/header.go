@@ -2,11 +2,13 @@ package mailparse
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
 	"net/mail"
 	"net/textproto"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -65,17 +67,27 @@ func readHeader(b []byte, top bool) (header, []byte, error) {
 		_, b = cutLine(b)
 	}
 	var h header
+	// The value of the field being read; unfolded into a buffer, since
+	// appending to a string would copy a field folded over many lines
+	// once per line (a 3 MB display name took minutes).
+	var value []byte
+	flush := func() {
+		if len(h) > 0 {
+			h[len(h)-1].value = dropControls(value)
+		}
+	}
 	for len(b) > 0 {
 		line, rest := cutLine(b)
 		switch {
 		case len(line) == 0:
+			flush()
 			return h, rest, nil
 		case line[0] == ' ' || line[0] == '\t':
 			if len(h) == 0 {
 				return nil, nil, errContinuation
 			}
 			// Unfolding removes only the line break (RFC 5322 2.2.3).
-			h[len(h)-1].value += string(line)
+			value = append(value, line...)
 		default:
 			i := bytes.IndexByte(line, ':')
 			if i < 0 {
@@ -91,11 +103,33 @@ func readHeader(b []byte, top bool) (header, []byte, error) {
 					return nil, nil, errFieldName
 				}
 			}
-			h = append(h, field{textproto.CanonicalMIMEHeaderKey(string(name)), string(line[i+1:])})
+			flush()
+			h = append(h, field{name: textproto.CanonicalMIMEHeaderKey(string(name))})
+			value = append(value[:0], line[i+1:]...)
 		}
 		b = rest
 	}
+	flush()
 	return h, nil, nil
+}
+
+// dropControls returns a header line without its C0 controls (NUL, a bare
+// CR, ESC...) and DEL, tab excepted. No header field may hold them (RFC
+// 5322 3.2.3, RFC 6532), PostgreSQL text cannot hold NUL, and a field that
+// only becomes readable without them (an address with a NUL in it) is
+// better read than refused: the request is still the sender's.
+func dropControls(line []byte) string {
+	if bytes.IndexFunc(line, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) < 0 {
+		return string(line)
+	}
+	out := make([]byte, 0, len(line))
+	for _, c := range line {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
 }
 
 // cutLine returns the first line of b without its line ending, and the rest.
@@ -107,21 +141,21 @@ func cutLine(b []byte) (line, rest []byte) {
 	return bytes.TrimSuffix(b[:i], []byte("\r")), b[i+1:]
 }
 
-var errHeaderBytes = errors.New("8-bit header is neither UTF-8 nor in the charset of the text")
-
 // raw8bit returns a header value as UTF-8. RFC 6532 allows raw UTF-8; some
 // Chinese clients still send raw GBK, which the charset of the text
-// (fallback) usually names.
-func raw8bit(v, fallback string) (string, error) {
+// (fallback) usually names. Bytes neither reads become U+FFFD rather than
+// a guess: one damaged header must not cost the request, and a wrong guess
+// would put words in the sender's mouth.
+func raw8bit(v, fallback string) string {
 	if utf8.ValidString(v) {
-		return v, nil
+		return v
 	}
 	if fallback != "" {
 		if s, err := decodeText([]byte(v), fallback); err == nil {
-			return s, nil
+			return s
 		}
 	}
-	return "", errHeaderBytes
+	return strings.ToValidUTF8(v, "\uFFFD")
 }
 
 // wordDecoder decodes RFC 2047 encoded words with the same charsets, and
@@ -140,25 +174,47 @@ var wordDecoder = &mime.WordDecoder{
 	},
 }
 
-var errNotUTF8 = errors.New("not valid UTF-8 after decoding")
-
 // decodeWords decodes raw 8-bit bytes and encoded words in v, and folds
-// it to one line.
-func decodeWords(v, fallback string) (string, error) {
-	v, err := raw8bit(v, fallback)
-	if err != nil {
-		return "", err
-	}
+// it to one line. It never fails: an encoded word whose charset is unknown,
+// or whose bytes the charset cannot read, stays as it was sent (its raw
+// text is still something a person can read, and the rest of the field
+// is decoded), and invalid UTF-8 becomes U+FFFD.
+func decodeWords(v, fallback string) string {
+	v = raw8bit(v, fallback)
 	if strings.Contains(v, "=?") {
-		if v, err = wordDecoder.DecodeHeader(v); err != nil {
-			return "", err
+		if d, err := wordDecoder.DecodeHeader(v); err == nil {
+			v = d
+		} else {
+			v = decodeEachWord(v)
 		}
 	}
-	if !utf8.ValidString(v) {
-		// An encoded word in utf-8 is copied as it is, valid or not.
-		return "", errNotUTF8
+	// An encoded word in utf-8 is copied as it is, valid or not.
+	return foldSpace(strings.ToValidUTF8(v, "\uFFFD"))
+}
+
+var encodedWordRE = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
+
+// decodeEachWord decodes the encoded words of v one by one, keeping those
+// that do not decode as they are. White space between two encoded words
+// goes, as RFC 2047 6.2 says.
+func decodeEachWord(v string) string {
+	var sb strings.Builder
+	last, prevWord := 0, false
+	for _, loc := range encodedWordRE.FindAllStringIndex(v, -1) {
+		gap := v[last:loc[0]]
+		if !(prevWord && strings.TrimSpace(gap) == "") {
+			sb.WriteString(gap)
+		}
+		word := v[loc[0]:loc[1]]
+		if d, err := wordDecoder.Decode(word); err == nil {
+			sb.WriteString(d)
+		} else {
+			sb.WriteString(word)
+		}
+		last, prevWord = loc[1], true
 	}
-	return foldSpace(v), nil
+	sb.WriteString(v[last:])
+	return sb.String()
 }
 
 // foldSpace turns every run of white space and control characters into one
@@ -169,7 +225,23 @@ func foldSpace(s string) string {
 	}), " ")
 }
 
-var addressParser = &mail.AddressParser{WordDecoder: wordDecoder}
+// addressParser reads address lists. net/mail refuses a whole address
+// list when one encoded word in a display name has a charset it cannot
+// read, so its word decoder never fails: such a word comes back encoded
+// again (as a B word of the same charset), and decodeWords later keeps it
+// as raw text.
+var addressParser = &mail.AddressParser{WordDecoder: &mime.WordDecoder{
+	CharsetReader: func(charset string, r io.Reader) (io.Reader, error) {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return nil, err
+		}
+		if s, err := decodeText(b, charset); err == nil {
+			return strings.NewReader(s), nil
+		}
+		return strings.NewReader("=?" + charset + "?B?" + base64.StdEncoding.EncodeToString(b) + "?="), nil
+	},
+}}
 
 var (
 	errNoFrom    = errors.New("missing")
@@ -187,10 +259,7 @@ func parseFrom(h header, fallback string) (mail.Address, error) {
 	case len(vs) > 1:
 		return mail.Address{}, errManyFrom
 	}
-	v, err := raw8bit(vs[0], fallback)
-	if err != nil {
-		return mail.Address{}, err
-	}
+	v := raw8bit(vs[0], fallback)
 	// The errors of net/mail quote the address; they are not passed on.
 	list, err := addressParser.ParseList(v)
 	if err != nil {
@@ -220,11 +289,7 @@ func cleanAddress(a *mail.Address) (mail.Address, error) {
 			return mail.Address{}, errFromParse
 		}
 	}
-	name, err := decodeWords(a.Name, "")
-	if err != nil {
-		return mail.Address{}, err
-	}
-	return mail.Address{Name: name, Address: a.Address}, nil
+	return mail.Address{Name: decodeWords(a.Name, ""), Address: a.Address}, nil
 }
 
 // parseAddressList reads the To fields. The intake needs to know who wrote,
@@ -233,11 +298,7 @@ func cleanAddress(a *mail.Address) (mail.Address, error) {
 func parseAddressList(vs []string, fallback string) []mail.Address {
 	var out []mail.Address
 	for _, v := range vs {
-		v, err := raw8bit(v, fallback)
-		if err != nil {
-			continue
-		}
-		list, err := addressParser.ParseList(v)
+		list, err := addressParser.ParseList(raw8bit(v, fallback))
 		if err != nil {
 			continue
 		}
@@ -317,4 +378,24 @@ func normalID(id string) string {
 		}
 	}
 	return "<" + id + ">"
+}
+
+// topAuthResults returns the Authentication-Results fields above the
+// first Received field: those the receiving MTA (or its milter) prepended
+// as RFC 8601 5 asks, after its own Received field. Fields lower down were
+// in the message when it arrived, so the sender may have written them;
+// which of the returned fields come from a trusted authserv-id is for the
+// caller to judge. A message without a Received field has none.
+func topAuthResults(h header) []string {
+	var out []string
+	for _, f := range h {
+		switch f.name {
+		case "Authentication-Results":
+			out = append(out, strings.TrimSpace(f.value))
+		case "Received":
+			return out
+		}
+	}
+	// Without a Received field nothing says where the MTA's fields end.
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func isUnreadable(err error) bool { return errors.Is(err, ErrUnreadable) }
@@ -40,9 +41,6 @@ func mustRefuse(t *testing.T, raw []byte) error {
 func TestErrorsHoldNoPersonalData(t *testing.T) {
 	for _, raw := range [][]byte{
 		msg("Secret Body Text", "From: Wang Secret <secret.sender@example.org", "Subject: x"),
-		msg("Secret Body Text", "From: secret.sender@example.org", "Subject: x", "Content-Type: text/plain; charset=x-unknown-7"),
-		msg("Secret Body Text\xff", "From: secret.sender@example.org", "Subject: Secret"),
-		msg("Secret Body Text", "From: secret.sender@example.org", "Subject: =?utf-8?Q?Secret=FF?="),
 		msg("Secret Body Text", "From: secret.sender@example.org", "Secret Header Line"),
 		msg("Secret Body Text", "From: \"Secret\" <secret.sender@example.org>, other@example.org", "Subject: x"),
 	} {
@@ -87,7 +85,11 @@ func TestRawHeaderInCharsetOfText(t *testing.T) {
 	if m.Subject != "请删除" || m.Text != "请删除" {
 		t.Errorf("Subject %q Text %q", m.Subject, m.Text)
 	}
-	mustRefuse(t, msg("plain", "From: a@example.org", "Subject: "+subject))
+	// Without a charset to read it in, the bytes are marked, not guessed
+	// at, and the message is still taken.
+	if m := mustParse(t, msg("plain", "From: a@example.org", "Subject: "+subject)); !utf8.ValidString(m.Subject) || !strings.Contains(m.Subject, "\uFFFD") || m.Text != "plain" {
+		t.Errorf("Subject %q Text %q", m.Subject, m.Text)
+	}
 }
 
 func TestCharsets(t *testing.T) {

@@ -67,7 +67,16 @@ func (w *walker) entity(h header, raw []byte, depth int, parent string) (body, e
 	}
 	text, err := decodeText(data, charset)
 	if err != nil {
-		return body{}, fmt.Errorf("text part: %w", err)
+		// A text in a charset nobody here knows, or with bytes its
+		// charset cannot read, is kept whole as a file for staff to
+		// open, rather than garbled or the message refused for it.
+		w.attachments = append(w.attachments, Attachment{
+			Filename:    filename(dparams, params, w.charset),
+			ContentType: mediaType,
+			Size:        int64(len(data)),
+			Data:        data,
+		})
+		return body{}, nil
 	}
 	if w.charset == "" && !isUnicodeLabel(charset) {
 		w.charset = charset
@@ -325,11 +334,8 @@ func filename(dparams, params map[string]string, fallback string) string {
 	if name == "" {
 		return ""
 	}
-	if s, err := decodeWords(name, fallback); err == nil {
-		name = s
-	} else {
-		name = foldSpace(strings.ToValidUTF8(name, ""))
-	}
+	// A file name needs no marker of lost bytes: the file is intact.
+	name = strings.ReplaceAll(decodeWords(name, fallback), "\uFFFD", "")
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
@@ -363,10 +369,18 @@ func isUnicodeLabel(charset string) bool {
 }
 
 // normalizeText makes line breaks LF and drops what no reader wants: a byte
-// order mark and NUL, which PostgreSQL text cannot hold.
+// order mark, NUL (which PostgreSQL text cannot hold) and the other C0
+// controls but tab and line feed.
 func normalizeText(s string) string {
 	s = strings.TrimPrefix(s, "\uFEFF")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
-	return strings.ReplaceAll(s, "\x00", "")
+	return strings.Map(func(r rune) rune {
+		// Other C0 controls and DEL (a stray ESC, a form feed) mean
+		// nothing in a request and have no place in a case's text.
+		if r < ' ' && r != '\n' && r != '\t' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -99,7 +99,8 @@ func (e *engine) newIntake() (*intake.Intake, error) {
 		return nil, nil
 	}
 	in := &intake.Intake{Store: e.store, Temporal: e.temporal, TaskQueue: e.cfg.Temporal.TaskQueue,
-		Blobs: e.blobs(), Mailboxes: mailboxes, From: e.cfg.SMTP.From}
+		Blobs: e.blobs(), Mailboxes: mailboxes, From: e.cfg.SMTP.From,
+		TrustedAuthservIDs: e.cfg.Intake.TrustedAuthservIDs}
 	if e.cfg.SMTP.Host != "" {
 		in.Mailer = smtpSender(e.cfg)
 	}

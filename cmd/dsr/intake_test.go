@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/smtp"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -81,7 +83,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 // case; a message nobody can classify waits for staff to classify it.
 func TestEmailIntakeEndToEnd(t *testing.T) {
 	needTemporal(t)
-	e := startDev(t, t.TempDir(), storetest.PostgresURL(t))
+	e := startDev(t, t.TempDir(), storetest.PostgresURL(t), "DSR_INTAKE_TRUSTED_AUTHSERV_IDS=mx.dsr.test")
 	intakeKey := e.apiKey("--role", "intake", "--tenant", "shop")
 	portalKey := e.apiKey("--role", "portal", "--tenant", "shop")
 
@@ -149,14 +151,21 @@ Content-Transfer-Encoding: base64
 			"POST", "/v1/intake/email", raw)
 		expect(t, name, r, http.StatusAccepted)
 	}
-	// Unreadable mail is refused, over SMTP and by the webhook.
+	// Unreadable mail is refused for good (the MTA bounces it rather than
+	// retry), over SMTP and by the webhook, and the refusal is listed for
+	// staff without its text.
 	broken := "From: someone@example.test\nTo: dpo@shop.example\nSubject: x\nContent-Type: multipart/mixed\n\nno boundary\n"
-	if err := e.sendMail(intakeKey, "someone@example.test", "dpo@shop.example", broken); err == nil || !strings.Contains(err.Error(), "550") {
+	if err := e.sendMail(intakeKey, "someone@example.test", "dpo@shop.example", broken); err == nil || !strings.Contains(err.Error(), "554") {
 		t.Errorf("unreadable message over SMTP: %v", err)
 	}
 	r = e.send(map[string]string{"Authorization": "Bearer " + intakeKey, "Content-Type": "message/rfc822"},
 		"POST", "/v1/intake/email", broken)
 	expect(t, "unreadable message", r, http.StatusUnprocessableEntity)
+	r = e.get("/v1/intake/refused")
+	expect(t, "refused e-mail", r, http.StatusOK)
+	if !strings.Contains(r.raw, `"tenant":"shop"`) || !strings.Contains(r.raw, "multipart") || strings.Contains(r.raw, "no boundary") {
+		t.Errorf("refused e-mail: %s", r.raw)
+	}
 	if n := len(e.list("/v1/requests?channel=email")); n != 1 {
 		t.Errorf("%d e-mail cases, want 1", n)
 	}
@@ -167,7 +176,30 @@ Content-Transfer-Encoding: base64
 	codeMail := e.awaitMail("code notice", func(m mailboxMessage) bool {
 		return strings.Contains(m.Subject, ref) && strings.Contains(m.Body, code)
 	})
-	reply := "From: wang.fang@example.test\nTo: dpo@shop.example\nSubject: Re: " + codeMail.Subject +
+	// First a forged reply: From the requester, a wrong code, no word of
+	// the receiving MTA. The code is not tried, the case still waits,
+	// and the requester is told to use the link instead.
+	forged := "From: wang.fang@example.test\nTo: dpo@shop.example\nSubject: Re: " + codeMail.Subject +
+		"\nMessage-ID: <forged-1@attacker.test>\nIn-Reply-To: " + codeMail.MessageID +
+		"\nAuthentication-Results: mx.attacker.test; dkim=pass header.d=example.test" +
+		"\nContent-Type: text/plain; charset=UTF-8\n\n我的验证码是 999999\n"
+	r = e.send(map[string]string{"Authorization": "Bearer " + intakeKey, "Content-Type": "message/rfc822"},
+		"POST", "/v1/intake/email", forged)
+	expect(t, "a forged reply", r, http.StatusOK)
+	if r.body["action"] != "replied" || r.body["case_id"] != id {
+		t.Errorf("forged reply: %s", r.raw)
+	}
+	e.awaitMail("request to use the link", func(m mailboxMessage) bool {
+		return m.InReplyTo == "<forged-1@attacker.test>" && len(m.To) == 1 && m.To[0] == "wang.fang@example.test" &&
+			strings.Contains(m.Body, "门户")
+	})
+	e.awaitCase(ref, func(c map[string]any) bool { return c["status"] == "pending_verification" })
+
+	// The receiving MTA (authserv-id mx.dsr.test, trusted) vouches for
+	// the real reply: DKIM passed for the From domain.
+	reply := "Authentication-Results: mx.dsr.test;\n dkim=pass header.d=example.test header.s=s1;\n spf=pass smtp.mailfrom=wang.fang@example.test" +
+		"\nReceived: from mail.example.test by mx.dsr.test; Mon, 23 Nov 2026 10:05:00 +0800" +
+		"\nFrom: wang.fang@example.test\nTo: dpo@shop.example\nSubject: Re: " + codeMail.Subject +
 		"\nMessage-ID: <reply-1@mail.example.test>\nIn-Reply-To: " + codeMail.MessageID +
 		"\nContent-Type: text/plain; charset=UTF-8\n\n我的验证码是 " + code + "\n\n> 000000\n"
 	if err := e.sendMail(intakeKey, "wang.fang@example.test", "dpo@shop.example", reply); err != nil {
@@ -188,9 +220,15 @@ Content-Transfer-Encoding: base64
 	if r.body["action"] != "replied" || r.body["case_id"] != id {
 		t.Errorf("message from someone else: %s", r.raw)
 	}
-	e.awaitMail("acknowledgement to the other writer", func(m mailboxMessage) bool {
+	strangerAck := e.awaitMail("acknowledgement to the other writer", func(m mailboxMessage) bool {
 		return m.InReplyTo == "<other-1@example.test>" && len(m.To) == 1 && m.To[0] == "lawyer@example.test"
 	})
+	// It tells them nothing of the case.
+	for _, secret := range []string{ref, "delet", "删除", "shop", fmt.Sprint(c["due_date"])} {
+		if strings.Contains(strings.ToLower(strangerAck.Subject+strangerAck.Body), secret) {
+			t.Errorf("the answer to a stranger tells %q: %s / %s", secret, strangerAck.Subject, strangerAck.Body)
+		}
+	}
 
 	// A message that says too little opens an unclassified case for staff.
 	vague := "From: chen@example.test\nTo: dpo@shop.example\nSubject: hello\nMessage-ID: <vague-1@example.test>\n\nPlease call me back about my account.\n"
@@ -214,6 +252,82 @@ Content-Transfer-Encoding: base64
 	assertSealedHistory(t, e.temporal, workflows.WorkflowID(id), "wang.fang@example.test", "王芳", "req-1@mail.example.test")
 	e.stop()
 	assertNoPersonalDataInLogs(t, e, "wang.fang@example.test", "王芳", "chen@example.test", "身份证")
+}
+
+// sendMailTo delivers raw over SMTP to several envelope recipients in one
+// session, logged in with key.
+func (e *devEngine) sendMailTo(key, from string, to []string, raw string) error {
+	e.t.Helper()
+	c, err := smtp.Dial(e.intake)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer c.Close()
+	host, _, _ := strings.Cut(e.intake, ":")
+	if err := c.Auth(smtp.PlainAuth("", "mta", key, host)); err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	for _, r := range to {
+		if err := c.Rcpt(r); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte(strings.ReplaceAll(raw, "\n", "\r\n"))); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// One e-mail to the mailboxes of two tenants, in one SMTP session, opens a
+// case in each, with random IDs; delivered again to one tenant, it names
+// that tenant's case only.
+func TestEmailIntakeTwoTenants(t *testing.T) {
+	needTemporal(t)
+	cfg := filepath.Join(t.TempDir(), "dsr.yaml")
+	if err := os.WriteFile(cfg, []byte("intake:\n  mailboxes:\n"+
+		"    - {address: dpo@shop.example, tenant: shop, policy_id: gdpr}\n"+
+		"    - {address: privacy@bank.example, tenant: bank, policy_id: gdpr}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := startDev(t, t.TempDir(), storetest.PostgresURL(t), "DSR_CONFIG="+cfg)
+	bothKey := e.apiKey("--role", "intake", "--tenant", "shop", "--tenant", "bank")
+	bankKey := e.apiKey("--role", "intake", "--tenant", "bank")
+
+	msg := "From: li@example.test\nTo: dpo@shop.example, privacy@bank.example\nSubject: Please delete my personal data" +
+		"\nMessage-ID: <both-1@example.test>\n\nPlease delete all my personal data.\n"
+	if err := e.sendMailTo(bothKey, "li@example.test", []string{"dpo@shop.example", "privacy@bank.example"}, msg); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	var cases []map[string]any
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && len(cases) < 2; time.Sleep(200 * time.Millisecond) {
+		cases = e.list("/v1/requests?channel=email")
+	}
+	tenants := map[string]string{}
+	for _, c := range cases {
+		tenants[c["tenant"].(string)] = c["id"].(string)
+		if id := c["id"].(string); len(id) != 36 || id[14] != '4' {
+			t.Errorf("case ID %s is not a random UUID", id)
+		}
+	}
+	if len(cases) != 2 || tenants["shop"] == "" || tenants["bank"] == "" {
+		t.Fatalf("cases: %v", cases)
+	}
+	r := e.send(map[string]string{"Authorization": "Bearer " + bankKey, "Content-Type": "message/rfc822"},
+		"POST", "/v1/intake/email?to=privacy@bank.example", msg)
+	expect(t, "the same message to the bank again", r, http.StatusOK)
+	if r.body["action"] != "duplicate" || r.body["case_id"] != tenants["bank"] {
+		t.Errorf("redelivery to the bank: %s (cases %v)", r.raw, tenants)
+	}
 }
 
 var referenceInSubject = regexp.MustCompile(`DSR-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`)
