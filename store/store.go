@@ -137,7 +137,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 // Migrate brings the schema up to date. It is safe to run repeatedly and, on
 // Postgres, from several processes at once.
 func (s *Store) Migrate(ctx context.Context) error {
-	models := []any{&Case{}, &Event{}, &APIKey{}, &IdempotentResponse{}, &CaseMessage{}, &ConnectorCallback{}}
+	models := []any{&Case{}, &Event{}, &APIKey{}, &IdempotentResponse{}, &CaseMessage{}, &ConnectorCallback{}, &ConsoleSession{}}
 	db := s.db.WithContext(ctx)
 	var err error
 	if s.backend == Postgres {
