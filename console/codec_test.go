@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -33,7 +35,7 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	a := &api.Server{Store: st, Policies: reg, Codec: sealer}
 	con, err := New(a.Handler(), Options{Authenticate: a.Principal, Routes: a.Routes(), Policies: reg,
-		Secret: []byte("0123456789abcdef0123456789abcdef"), CodecOrigins: []string{ui}})
+		Secret: []byte("0123456789abcdef0123456789abcdef"), CodecOrigins: []string{ui}, Sessions: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +48,17 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: sealed})
-	cookie := func(role auth.Role) string {
-		v, err := con.seal.seal(session{Key: newKey(t, st, role, ""), Role: string(role), ID: "s", Expires: time.Now().Add(time.Hour)})
+	cookie := func(role auth.Role, tenants string) string {
+		key := newKey(t, st, role, tenants)
+		p, err := a.Principal(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := session{Key: key, KeyID: p.KeyID, Role: string(role), ID: uuid.NewString(), Expires: time.Now().Add(time.Hour)}
+		if err := st.CreateConsoleSession(context.Background(), &store.ConsoleSession{IDHash: auth.Hash(s.ID), APIKeyID: p.KeyID, ExpiresAt: s.Expires}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := con.seal.seal(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +83,7 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		return res, string(b)
 	}
 
-	res, out := decode(ui, cookie(auth.Admin))
+	res, out := decode(ui, cookie(auth.Admin, "*"))
 	if res.StatusCode != http.StatusOK || res.Header.Get("Access-Control-Allow-Origin") != ui ||
 		res.Header.Get("Access-Control-Allow-Credentials") != "true" {
 		t.Fatalf("admin from the UI: %d %v %s", res.StatusCode, res.Header, out)
@@ -91,8 +102,8 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 	}{
 		{"no session", ui, "", http.StatusUnauthorized},
 		{"forged session", ui, sessionCookie + "=forged", http.StatusUnauthorized},
-		{"a DPO", ui, cookie(auth.DPO), http.StatusForbidden},
-		{"another origin", "https://evil.example", cookie(auth.Admin), http.StatusForbidden},
+		{"a DPO", ui, cookie(auth.DPO, "*"), http.StatusForbidden},
+		{"another origin", "https://evil.example", cookie(auth.Admin, "*"), http.StatusForbidden},
 	} {
 		res, out := decode(c.origin, c.cookie)
 		if res.StatusCode != c.status || strings.Contains(out, "li.lei") {
