@@ -103,6 +103,9 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		{"no session", ui, "", http.StatusUnauthorized},
 		{"forged session", ui, sessionCookie + "=forged", http.StatusUnauthorized},
 		{"a DPO", ui, cookie(auth.DPO, "*"), http.StatusForbidden},
+		// Sealed payloads do not name their tenant: an admin of one tenant
+		// would read every tenant's history.
+		{"an admin of one tenant", ui, cookie(auth.Admin, "acme"), http.StatusForbidden},
 		{"another origin", "https://evil.example", cookie(auth.Admin, "*"), http.StatusForbidden},
 	} {
 		res, out := decode(c.origin, c.cookie)
@@ -111,6 +114,22 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		}
 		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 			t.Errorf("%s: content type %q", c.name, ct)
+		}
+	}
+
+	// The API's own route, as `temporal workflow show --codec-endpoint`
+	// calls it: the same rule.
+	for _, c := range []struct {
+		tenants string
+		status  int
+	}{{"acme", http.StatusForbidden}, {"acme,shop", http.StatusForbidden}, {"*", http.StatusOK}} {
+		req := httptest.NewRequest(http.MethodPost, "/v1/codec/decode", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+newKey(t, st, auth.Admin, c.tenants))
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		if rec.Code != c.status || (c.status != http.StatusOK && strings.Contains(rec.Body.String(), "li.lei")) {
+			t.Errorf("/v1/codec/decode for an admin of %s: %d, want %d: %s", c.tenants, rec.Code, c.status, rec.Body)
 		}
 	}
 
