@@ -472,6 +472,7 @@ func (c *Console) signin(g *gin.Context) {
 		return
 	}
 	setCookie(g.Writer, g.Request, sessionCookie, v, int(sessionLifetime.Seconds()))
+	g.Set(signedInNow, true)
 	slog.Info("console sign-in", "key", who.KeyID, "role", who.Role)
 	g.Redirect(http.StatusSeeOther, next)
 }

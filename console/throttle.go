@@ -17,9 +17,9 @@ import (
 // console, signinBurstGlobal refilled at signinGlobal. Keys carry 160
 // random bits, so guessing one is hopeless at any rate; the limits keep a
 // flood from turning into database load and log noise, and the per-address
-// one keeps one address from spending everyone's global budget. Successful
-// attempts count too: ten sign-ins a minute from one address is already
-// more than an office behind one NAT makes.
+// one keeps one address from spending everyone's global budget. A
+// successful sign-in gives its attempt back, so an office behind one NAT
+// address is not shut out by its own staff signing in.
 const (
 	signinPerAddress      = rate.Limit(1.0 / 6) // ten a minute
 	signinBurstPerAddress = 10
@@ -47,21 +47,29 @@ func newThrottle(now func() time.Time) *throttle {
 
 // allow counts one attempt from addr; when refused it says how long until
 // an attempt would be taken. An address over its budget does not spend the
-// global one.
-func (t *throttle) allow(addr string) (bool, time.Duration) {
+// global one. Once allowed, calling giveBack returns the attempt to both
+// budgets (the attempt succeeded).
+func (t *throttle) allow(addr string) (ok bool, wait time.Duration, giveBack func()) {
 	now := t.now()
 	lim := t.address(addressKey(addr), now)
-	if r := lim.ReserveN(now, 1); r.DelayFrom(now) > 0 {
-		wait := r.DelayFrom(now)
-		r.CancelAt(now)
-		return false, wait
+	ra := lim.ReserveN(now, 1)
+	if wait := ra.DelayFrom(now); wait > 0 {
+		ra.CancelAt(now)
+		return false, wait, nil
 	}
-	if r := t.global.ReserveN(now, 1); r.DelayFrom(now) > 0 {
-		wait := r.DelayFrom(now)
-		r.CancelAt(now)
-		return false, wait
+	rg := t.global.ReserveN(now, 1)
+	if wait := rg.DelayFrom(now); wait > 0 {
+		rg.CancelAt(now)
+		ra.CancelAt(now)
+		return false, wait, nil
 	}
-	return true, 0
+	// Cancelling at the reservation's own time is what restores its token:
+	// x/time/rate ignores a cancel after the reserved moment has passed,
+	// and this one was due at once.
+	return true, 0, func() {
+		rg.CancelAt(now)
+		ra.CancelAt(now)
+	}
 }
 
 func (t *throttle) address(key string, now time.Time) *rate.Limiter {
@@ -102,14 +110,20 @@ func addressKey(addr string) string {
 	return ip.String()
 }
 
+// signedInNow marks a request whose sign-in succeeded.
+const signedInNow = "dsrflow.signed_in"
+
 // limitSignin answers 429 with Retry-After once the client's address, or
 // the console as a whole, has had too many sign-in attempts. The client
 // address is gin's ClientIP, which believes X-Forwarded-For only from
 // http.trusted_proxies.
 func (c *Console) limitSignin(g *gin.Context) {
-	ok, wait := c.signins.allow(g.ClientIP())
+	ok, wait, giveBack := c.signins.allow(g.ClientIP())
 	if ok {
 		g.Next()
+		if g.GetBool(signedInNow) {
+			giveBack()
+		}
 		return
 	}
 	g.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
