@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dsrflow/dsrflow/auth"
 )
@@ -199,5 +201,47 @@ func TestSigninThrottle(t *testing.T) {
 	}
 	if p := try("203.0.113.99", f.keys[auth.DPO]); p.status != http.StatusTooManyRequests {
 		t.Errorf("a forged X-Forwarded-For bought another attempt: %d", p.status)
+	}
+}
+
+// The review's flood: 300 wrong keys at once from one address. Exactly the
+// address's burst reaches the key lookup; the rest get 429.
+func TestSigninFlood(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser(t)
+	m := signinField.FindStringSubmatch(b.get("/console/signin").body)
+	u, _ := url.Parse(f.srv.URL + "/console/")
+	jar := b.c.Jar.Cookies(u)
+	statuses := make(chan int, 300)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 300 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/console/signin",
+				strings.NewReader(url.Values{"key": {"dsr_wrong"}, "signin_csrf": {m[1]}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, c := range jar {
+				req.AddCookie(c)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	t.Logf("300 wrong keys in %v: %v", time.Since(start).Round(time.Millisecond), count)
+	if count[http.StatusUnauthorized] != signinBurstPerAddress || count[http.StatusTooManyRequests] != 300-signinBurstPerAddress {
+		t.Errorf("300 wrong keys at once: %v, want %d checked and the rest 429", count, signinBurstPerAddress)
 	}
 }
