@@ -194,12 +194,16 @@ func (c *Console) session(g *gin.Context) (session, error) {
 	if err != nil {
 		return session{}, errNoSession
 	}
-	_, err = c.opts.Sessions.ActiveConsoleSession(g.Request.Context(), auth.Hash(s.ID), c.opts.Now())
+	rec, err := c.opts.Sessions.ActiveConsoleSession(g.Request.Context(), auth.Hash(s.ID), c.opts.Now())
 	if isNotFound(err) {
 		return session{}, errNoSession
 	}
 	if err != nil {
 		return session{}, fmt.Errorf("console session: %w", err)
+	}
+	if rec.APIKeyID != s.KeyID {
+		// Both were written at one sign-in; a mismatch is no session of ours.
+		return session{}, errNoSession
 	}
 	return s, nil
 }
