@@ -2,7 +2,9 @@ package console
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 
@@ -38,14 +40,18 @@ func (c *Console) codec(g *gin.Context) {
 		g.Status(http.StatusNoContent)
 		return
 	}
-	ck, err := g.Request.Cookie(sessionCookie)
-	if err != nil {
+	if _, err := g.Request.Cookie(sessionCookie); err != nil {
 		codecRefused(g, http.StatusUnauthorized, "sign in to the console first")
 		return
 	}
-	s, err := c.seal.open(ck.Value, c.opts.Now())
-	if err != nil {
+	s, err := c.session(g)
+	if errors.Is(err, errNoSession) {
 		codecRefused(g, http.StatusUnauthorized, "the console session has ended; sign in again")
+		return
+	}
+	if err != nil {
+		slog.Error("console codec: session lookup", "error", err)
+		codecRefused(g, http.StatusServiceUnavailable, "the session cannot be checked now; retry later")
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(g.Request.Body, maxCodecBody+1))

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -33,7 +35,7 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	a := &api.Server{Store: st, Policies: reg, Codec: sealer}
 	con, err := New(a.Handler(), Options{Authenticate: a.Principal, Routes: a.Routes(), Policies: reg,
-		Secret: []byte("0123456789abcdef0123456789abcdef"), CodecOrigins: []string{ui}})
+		Secret: []byte("0123456789abcdef0123456789abcdef"), CodecOrigins: []string{ui}, Sessions: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +48,17 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: sealed})
-	cookie := func(role auth.Role) string {
-		v, err := con.seal.seal(session{Key: newKey(t, st, role, ""), Role: string(role), ID: "s", Expires: time.Now().Add(time.Hour)})
+	cookie := func(role auth.Role, tenants string) string {
+		key := newKey(t, st, role, tenants)
+		p, err := a.Principal(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := session{Key: key, KeyID: p.KeyID, Role: string(role), ID: uuid.NewString(), Expires: time.Now().Add(time.Hour)}
+		if err := st.CreateConsoleSession(context.Background(), &store.ConsoleSession{IDHash: auth.Hash(s.ID), APIKeyID: p.KeyID, ExpiresAt: s.Expires}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := con.seal.seal(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +83,7 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		return res, string(b)
 	}
 
-	res, out := decode(ui, cookie(auth.Admin))
+	res, out := decode(ui, cookie(auth.Admin, "*"))
 	if res.StatusCode != http.StatusOK || res.Header.Get("Access-Control-Allow-Origin") != ui ||
 		res.Header.Get("Access-Control-Allow-Credentials") != "true" {
 		t.Fatalf("admin from the UI: %d %v %s", res.StatusCode, res.Header, out)
@@ -91,8 +102,11 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 	}{
 		{"no session", ui, "", http.StatusUnauthorized},
 		{"forged session", ui, sessionCookie + "=forged", http.StatusUnauthorized},
-		{"a DPO", ui, cookie(auth.DPO), http.StatusForbidden},
-		{"another origin", "https://evil.example", cookie(auth.Admin), http.StatusForbidden},
+		{"a DPO", ui, cookie(auth.DPO, "*"), http.StatusForbidden},
+		// Sealed payloads do not name their tenant: an admin of one tenant
+		// would read every tenant's history.
+		{"an admin of one tenant", ui, cookie(auth.Admin, "acme"), http.StatusForbidden},
+		{"another origin", "https://evil.example", cookie(auth.Admin, "*"), http.StatusForbidden},
 	} {
 		res, out := decode(c.origin, c.cookie)
 		if res.StatusCode != c.status || strings.Contains(out, "li.lei") {
@@ -100,6 +114,22 @@ func TestCodecForTheTemporalUI(t *testing.T) {
 		}
 		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 			t.Errorf("%s: content type %q", c.name, ct)
+		}
+	}
+
+	// The API's own route, as `temporal workflow show --codec-endpoint`
+	// calls it: the same rule.
+	for _, c := range []struct {
+		tenants string
+		status  int
+	}{{"acme", http.StatusForbidden}, {"acme,shop", http.StatusForbidden}, {"*", http.StatusOK}} {
+		req := httptest.NewRequest(http.MethodPost, "/v1/codec/decode", strings.NewReader(string(body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+newKey(t, st, auth.Admin, c.tenants))
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		if rec.Code != c.status || (c.status != http.StatusOK && strings.Contains(rec.Body.String(), "li.lei")) {
+			t.Errorf("/v1/codec/decode for an admin of %s: %d, want %d: %s", c.tenants, rec.Code, c.status, rec.Body)
 		}
 	}
 

@@ -24,6 +24,7 @@ import (
 	"github.com/dsrflow/dsrflow/api"
 	"github.com/dsrflow/dsrflow/auth"
 	"github.com/dsrflow/dsrflow/policy"
+	"github.com/dsrflow/dsrflow/store"
 )
 
 // basePath is where the console is mounted.
@@ -59,21 +60,36 @@ type Options struct {
 	// CodecOrigins are the Temporal UI origins that may decode payloads
 	// through the console session (http.codec_origins).
 	CodecOrigins []string
+	// Sessions keeps the server-side record of every session, so that
+	// sign-out and key revocation end a session although its cookie would
+	// still open (the engine's store).
+	Sessions Sessions
+	// TrustedProxies may name the client in X-Forwarded-For, for the
+	// sign-in throttle (http.trusted_proxies); none by default.
+	TrustedProxies []string
+}
+
+// Sessions is the store's side of console sessions.
+type Sessions interface {
+	CreateConsoleSession(ctx context.Context, cs *store.ConsoleSession) error
+	ActiveConsoleSession(ctx context.Context, idHash string, now time.Time) (*store.ConsoleSession, error)
+	EndConsoleSession(ctx context.Context, idHash string, at time.Time) error
 }
 
 // Console serves the pages under /console/.
 type Console struct {
-	api    http.Handler
-	opts   Options
-	seal   *sealer
-	pages  map[string]*template.Template
-	router *gin.Engine
+	api     http.Handler
+	opts    Options
+	seal    *sealer
+	signins *throttle
+	pages   map[string]*template.Template
+	router  *gin.Engine
 }
 
 // New builds the console on top of apiHandler, the API's http.Handler.
 func New(apiHandler http.Handler, o Options) (*Console, error) {
-	if apiHandler == nil || o.Authenticate == nil {
-		return nil, errors.New("console: the API handler and its key lookup are required")
+	if apiHandler == nil || o.Authenticate == nil || o.Sessions == nil {
+		return nil, errors.New("console: the API handler, its key lookup and a session store are required")
 	}
 	if len(o.Secret) == 0 {
 		o.Secret = make([]byte, 32)
@@ -92,8 +108,10 @@ func New(apiHandler http.Handler, o Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{api: apiHandler, opts: o, seal: s, pages: pages}
-	c.router = c.routes()
+	c := &Console{api: apiHandler, opts: o, seal: s, pages: pages, signins: newThrottle(o.Now)}
+	if c.router, err = c.routes(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -117,8 +135,13 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-func (c *Console) routes() *gin.Engine {
+func (c *Console) routes() (*gin.Engine, error) {
 	r := gin.New()
+	// gin trusts every proxy unless told otherwise; the sign-in throttle
+	// must not take a client's word for its address.
+	if err := r.SetTrustedProxies(c.opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("console: trusted proxies: %w", err)
+	}
 	r.Use(gin.CustomRecovery(func(g *gin.Context, err any) {
 		slog.Error("panic in console", "path", g.FullPath(), "error", err)
 		g.String(http.StatusInternalServerError, "internal error")
@@ -126,7 +149,7 @@ func (c *Console) routes() *gin.Engine {
 	static, _ := fs.Sub(staticFS, "static")
 	r.StaticFS(basePath+"static", http.FS(static))
 	r.GET(basePath+"signin", c.signinPage)
-	r.POST(basePath+"signin", c.sameSite, c.signin)
+	r.POST(basePath+"signin", c.sameSite, c.signinCSRF, c.limitSignin, c.signin)
 	r.GET(basePath+"lang/:lang", c.switchLang)
 	r.POST(basePath+"codec/:op", c.codec)
 	r.OPTIONS(basePath+"codec/:op", c.codec)
@@ -142,7 +165,7 @@ func (c *Console) routes() *gin.Engine {
 	post.POST("new", c.openRequest)
 	post.POST("cases/:id/act/:action", c.act)
 	r.NoRoute(func(g *gin.Context) { c.fail(g, http.StatusNotFound, g.MustGet("lang").(Lang).T("problem.not_found")) })
-	return r
+	return r, nil
 }
 
 // headers keep the pages out of frames and caches and pick the language.
@@ -160,16 +183,47 @@ func lang(g *gin.Context) Lang { return g.MustGet("lang").(Lang) }
 
 func sess(g *gin.Context) session { return g.MustGet("session").(session) }
 
-// signedIn admits a request with a valid session and sends others to the
-// sign-in page.
-func (c *Console) signedIn(g *gin.Context) {
+// session is the request's session: its cookie must open under the
+// console's secret and the store must still hold it as active. errNoSession
+// for anything else; another error when the store does not answer.
+func (c *Console) session(g *gin.Context) (session, error) {
 	ck, err := g.Request.Cookie(sessionCookie)
+	if err != nil {
+		return session{}, errNoSession
+	}
+	s, err := c.seal.open(ck.Value, c.opts.Now())
+	if err != nil {
+		return session{}, errNoSession
+	}
+	rec, err := c.opts.Sessions.ActiveConsoleSession(g.Request.Context(), auth.Hash(s.ID), c.opts.Now())
+	if isNotFound(err) {
+		return session{}, errNoSession
+	}
+	if err != nil {
+		return session{}, fmt.Errorf("console session: %w", err)
+	}
+	if rec.APIKeyID != s.KeyID {
+		// Both were written at one sign-in; a mismatch is no session of ours.
+		return session{}, errNoSession
+	}
+	return s, nil
+}
+
+// signedIn admits a request with a valid session and sends others to the
+// sign-in page. While the store does not answer nobody is let in: a
+// session the store cannot confirm may have been ended.
+func (c *Console) signedIn(g *gin.Context) {
+	s, err := c.session(g)
 	if err == nil {
-		if s, err := c.seal.open(ck.Value, c.opts.Now()); err == nil {
-			g.Set("session", s)
-			g.Next()
-			return
-		}
+		g.Set("session", s)
+		g.Next()
+		return
+	}
+	if !errors.Is(err, errNoSession) {
+		slog.Error("console session lookup", "error", err)
+		c.fail(g, http.StatusServiceUnavailable, lang(g).T("signin.unavail"))
+		g.Abort()
+		return
 	}
 	next := ""
 	if g.Request.Method == http.MethodGet {
@@ -332,12 +386,48 @@ func (c *Console) signinPage(g *gin.Context) {
 	if m := g.Query("m"); strings.HasPrefix(m, "signin.") {
 		p.Msg = lang(g).T(m)
 	}
-	c.render(g, http.StatusOK, "signin", signinData{page: p, Next: safeNext(g.Query("next"))})
+	c.render(g, http.StatusOK, "signin", signinData{page: p, Next: safeNext(g.Query("next")), Token: c.signinFormToken(g)})
 }
 
 type signinData struct {
 	page
 	Next string
+	// Token is the sign-in form's login-CSRF token.
+	Token string
+}
+
+// signinFormToken is the token for the sign-in form, bound to the
+// browser's pre-session cookie, which it sets when the browser has none.
+func (c *Console) signinFormToken(g *gin.Context) string {
+	if v, ok := g.Get(signinCookie); ok {
+		return c.seal.signinToken(v.(string))
+	}
+	v := ""
+	if ck, err := g.Request.Cookie(signinCookie); err == nil && len(ck.Value) >= 20 {
+		v = ck.Value
+	} else {
+		v = randomID()
+		setCookie(g.Writer, g.Request, signinCookie, v, int(sessionLifetime.Seconds()))
+	}
+	g.Set(signinCookie, v)
+	return c.seal.signinToken(v)
+}
+
+// signinCSRF refuses a sign-in whose form token does not match the
+// browser's pre-session cookie: a form posted from another site.
+func (c *Console) signinCSRF(g *gin.Context) {
+	v := ""
+	if ck, err := g.Request.Cookie(signinCookie); err == nil {
+		v = ck.Value
+	}
+	if c.seal.checkSignin(v, g.PostForm("signin_csrf")) {
+		g.Next()
+		return
+	}
+	p := c.page(g, lang(g).T("signin.title"))
+	p.Msg = lang(g).T("csrf.refused")
+	c.render(g, http.StatusForbidden, "signin", signinData{page: p, Next: safeNext(g.PostForm("next")), Token: c.signinFormToken(g)})
+	g.Abort()
 }
 
 // safeNext keeps the redirect after sign-in inside the console.
@@ -355,7 +445,7 @@ func (c *Console) signin(g *gin.Context) {
 	again := func(status int, msg string) {
 		p := c.page(g, l.T("signin.title"))
 		p.Msg = msg
-		c.render(g, status, "signin", signinData{page: p, Next: next})
+		c.render(g, status, "signin", signinData{page: p, Next: next, Token: c.signinFormToken(g)})
 	}
 	if key == "" {
 		again(http.StatusUnauthorized, l.T("signin.bad_key"))
@@ -374,20 +464,32 @@ func (c *Console) signin(g *gin.Context) {
 		again(http.StatusForbidden, l.T("signin.bad_role"))
 		return
 	}
-	s := session{Key: key, KeyName: who.Name, Role: string(who.Role), Tenants: who.Tenants,
+	s := session{Key: key, KeyID: who.KeyID, KeyName: who.Name, Role: string(who.Role), Tenants: who.Tenants,
 		Actor: strings.TrimSpace(g.PostForm("actor")), ID: randomID(), Expires: c.opts.Now().Add(sessionLifetime)}
 	v, err := c.seal.seal(s)
+	if err == nil {
+		err = c.opts.Sessions.CreateConsoleSession(g.Request.Context(), &store.ConsoleSession{IDHash: auth.Hash(s.ID),
+			APIKeyID: who.KeyID, CreatedAt: c.opts.Now(), ExpiresAt: s.Expires})
+	}
 	if err != nil {
 		slog.Error("console sign-in", "error", err)
 		again(http.StatusInternalServerError, l.T("signin.unavail"))
 		return
 	}
 	setCookie(g.Writer, g.Request, sessionCookie, v, int(sessionLifetime.Seconds()))
+	g.Set(signedInNow, true)
 	slog.Info("console sign-in", "key", who.KeyID, "role", who.Role)
 	g.Redirect(http.StatusSeeOther, next)
 }
 
+// signout ends the session in the store, so that a copy of the cookie
+// (another tab, a proxy log, a stolen laptop's disk) no longer opens it.
 func (c *Console) signout(g *gin.Context) {
+	if err := c.opts.Sessions.EndConsoleSession(g.Request.Context(), auth.Hash(sess(g).ID), c.opts.Now()); err != nil {
+		slog.Error("console sign-out", "error", err)
+		c.fail(g, http.StatusServiceUnavailable, lang(g).T("signin.unavail"))
+		return
+	}
 	setCookie(g.Writer, g.Request, sessionCookie, "", -1)
 	g.Redirect(http.StatusSeeOther, basePath+"signin")
 }

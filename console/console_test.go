@@ -58,7 +58,7 @@ func newKey(t *testing.T, st *store.Store, role auth.Role, tenants string) strin
 	return plain
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, opts ...func(*Options)) *fixture {
 	t.Helper()
 	reg, err := policy.NewRegistry(nil, nil)
 	if err != nil {
@@ -79,8 +79,12 @@ func newFixture(t *testing.T) *fixture {
 	st := storetest.Open(t, store.SQLite)
 	a := &api.Server{Store: st, Temporal: tc, Policies: reg, TaskQueue: "dsr", Now: func() time.Time { return now }}
 	h := a.Handler()
-	con, err := New(h, Options{Authenticate: a.Principal, Routes: a.Routes(), Policies: reg,
-		Secret: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return now }})
+	o := Options{Authenticate: a.Principal, Routes: a.Routes(), Policies: reg, Sessions: st,
+		Secret: []byte("0123456789abcdef0123456789abcdef"), Now: func() time.Time { return now }}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	con, err := New(h, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,9 +189,23 @@ func (b *browser) do(method, path string, form url.Values, headers ...string) an
 
 func (b *browser) get(path string) answer { return b.do(http.MethodGet, path, nil) }
 
+var signinField = regexp.MustCompile(`name="signin_csrf" value="([^"]+)"`)
+
+// signinForm posts the sign-in form as a browser does: the page first,
+// which sets the pre-session cookie, then the form with its token.
+func (b *browser) signinForm(form url.Values, headers ...string) answer {
+	b.t.Helper()
+	m := signinField.FindStringSubmatch(b.get("/console/signin").body)
+	if m == nil {
+		b.t.Fatal("no sign-in token on the sign-in page")
+	}
+	form.Set("signin_csrf", m[1])
+	return b.do(http.MethodPost, "/console/signin", form, headers...)
+}
+
 func (b *browser) signIn(role auth.Role) {
 	b.t.Helper()
-	p := b.do(http.MethodPost, "/console/signin", url.Values{"key": {b.f.keys[role]}, "actor": {"Wang"}})
+	p := b.signinForm(url.Values{"key": {b.f.keys[role]}, "actor": {"Wang"}})
 	if p.status != http.StatusSeeOther {
 		b.t.Fatalf("sign in as %s: %d\n%s", role, p.status, p.body)
 	}
@@ -211,16 +229,16 @@ func TestSignIn(t *testing.T) {
 	if p := b.get("/console/"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/console/signin") {
 		t.Fatalf("queue without a session: %d %s", p.status, p.header.Get("Location"))
 	}
-	if p := b.do(http.MethodPost, "/console/signin", url.Values{"key": {"dsr_nope"}}); p.status != http.StatusUnauthorized ||
+	if p := b.signinForm(url.Values{"key": {"dsr_nope"}}); p.status != http.StatusUnauthorized ||
 		!strings.Contains(p.body, "unknown or revoked") {
 		t.Errorf("unknown key: %d\n%s", p.status, p.body)
 	}
-	if p := b.do(http.MethodPost, "/console/signin", url.Values{"key": {f.keys[auth.Portal]}}); p.status != http.StatusForbidden ||
+	if p := b.signinForm(url.Values{"key": {f.keys[auth.Portal]}}); p.status != http.StatusForbidden ||
 		!strings.Contains(p.body, "may not use the console") {
 		t.Errorf("portal key: %d\n%s", p.status, p.body)
 	}
 
-	p := b.do(http.MethodPost, "/console/signin", url.Values{"key": {f.keys[auth.DPO]}, "actor": {"Wang"}})
+	p := b.signinForm(url.Values{"key": {f.keys[auth.DPO]}, "actor": {"Wang"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("sign in: %d\n%s", p.status, p.body)
 	}

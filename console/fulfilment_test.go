@@ -18,6 +18,8 @@ import (
 	"github.com/dsrflow/dsrflow/connector"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/store/storetest"
 	"github.com/dsrflow/dsrflow/workflows"
 )
 
@@ -142,7 +144,12 @@ func newStubFixture(t *testing.T, role auth.Role) *stubFixture {
 	closed.CaseID, closed.Reference, closed.Status, closed.ClosedAt = "closed", "DSR-CLOSED", request.Completed, at("2026-03-04T02:00:00Z")
 	stub := &stubAPI{cases: map[string]workflows.State{"full": fullCase(), "confirm": confirm, "cooling": cooling, "closed": closed},
 		posted: map[string]map[string]any{}}
+	st := storetest.Open(t, store.SQLite)
+	if err := st.CreateAPIKey(context.Background(), &store.APIKey{ID: "k1", Name: "desk", Hash: "stub", Role: string(role), Tenants: "shop"}); err != nil {
+		t.Fatal(err)
+	}
 	con, err := New(stub, Options{
+		Sessions: st,
 		Authenticate: func(context.Context, string) (auth.Principal, error) {
 			return auth.Principal{KeyID: "k1", Name: "desk", Role: role, Tenants: []string{"shop"}}, nil
 		},

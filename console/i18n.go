@@ -114,6 +114,7 @@ var messages = map[string]msg{
 	"signin.bad_role":                 {"This key's role may not use the console (admin, dpo or auditor only).", "此密钥的角色无权使用控制台（仅限 admin、dpo、auditor）。"},
 	"signin.expired":                  {"Your session has ended; sign in again.", "会话已结束，请重新登录。"},
 	"signin.unavail":                  {"The key cannot be checked now; try again shortly.", "暂时无法校验密钥，请稍后重试。"},
+	"signin.throttled":                {"Too many sign-in attempts from here; wait a minute and try again.", "此处登录尝试过多，请稍候一分钟再试。"},
 	"signin.help":                     {"Create a key with: dsr apikey create --role dpo --tenant TENANT --name NAME", "创建密钥：dsr apikey create --role dpo --tenant 租户 --name 名称"},
 	"csrf.refused":                    {"The form was not sent from this console, or it is too old. Reload the page and try again.", "表单并非来自本控制台或已过期，请刷新页面后重试。"},
 	"queue.title":                     {"Case queue", "案件队列"},

@@ -27,12 +27,15 @@ const sessionLifetime = 10 * time.Hour
 // is AES-GCM ciphertext under the server's secret, so neither the browser's
 // storage nor a proxy log shows the key.
 type session struct {
-	Key     string    `json:"k"`
-	KeyName string    `json:"n"`
-	Role    string    `json:"r"`
-	Tenants []string  `json:"t"`
-	Actor   string    `json:"a,omitempty"`
-	ID      string    `json:"i"` // random per sign-in; the CSRF token derives from it
+	Key     string   `json:"k"`
+	KeyID   string   `json:"ki"`
+	KeyName string   `json:"n"`
+	Role    string   `json:"r"`
+	Tenants []string `json:"t"`
+	Actor   string   `json:"a,omitempty"`
+	// ID is random per sign-in; the CSRF token derives from it, and the
+	// store keeps its hash as the server-side record of the session.
+	ID      string    `json:"i"`
 	Expires time.Time `json:"e"`
 }
 
@@ -113,12 +116,17 @@ func (s *sealer) checkCSRF(sess session, token string) bool {
 }
 
 // sameOrigin refuses a POST that a browser says came from another site.
-// Browsers send Origin on every cross-origin POST; when it is absent (old
-// browsers, some privacy settings) the Referer decides, and when both are,
-// the CSRF token alone does.
+// Browsers send Origin on every cross-origin POST; "null" is what they send
+// from a sandboxed frame, a data: URL or after a cross-site redirect, all of
+// which an attacker controls, so it counts as foreign. When Origin is
+// absent (old browsers, some privacy settings) the Referer decides, and
+// when both are, the CSRF token alone does.
 func sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
-	if src == "" || src == "null" {
+	if src == "null" {
+		return false
+	}
+	if src == "" {
 		src = r.Header.Get("Referer")
 	}
 	if src == "" {
@@ -126,6 +134,24 @@ func sameOrigin(r *http.Request) bool {
 	}
 	u, err := url.Parse(src)
 	return err == nil && u.Host == r.Host
+}
+
+// signinCookie holds a random pre-session value; the sign-in form carries
+// a MAC of it. A page on another site can make a browser POST a key to
+// /console/signin (login CSRF: the victim then works, unknowingly, in the
+// attacker's session) but can neither read this cookie nor compute the MAC.
+const signinCookie = "dsr_signin"
+
+// signinToken is the sign-in form's token for the pre-session value v.
+func (s *sealer) signinToken(v string) string {
+	h := hmac.New(sha256.New, s.mac)
+	h.Write([]byte("signin\x00"))
+	h.Write([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+func (s *sealer) checkSignin(v, token string) bool {
+	return v != "" && token != "" && hmac.Equal([]byte(token), []byte(s.signinToken(v)))
 }
 
 // secure reports whether the browser talks to us over TLS, directly or

@@ -54,16 +54,24 @@ func (s *Store) APIKeys(ctx context.Context) ([]APIKey, error) {
 	return ks, nil
 }
 
-// RevokeAPIKey stops a key from working; ErrNotFound if there is no such
-// key or it is already revoked.
+// RevokeAPIKey stops a key from working and ends its console sessions;
+// ErrNotFound if there is no such key or it is already revoked.
 func (s *Store) RevokeAPIKey(ctx context.Context, id string) error {
-	res := s.db.WithContext(ctx).Model(&APIKey{}).Where("id = ? AND revoked_at IS NULL", id).
-		Update("revoked_at", normTime(time.Now()))
-	if res.Error != nil {
-		return fmt.Errorf("revoke api key %s: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	now := normTime(time.Now())
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&APIKey{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now)
+		if res.Error != nil {
+			return fmt.Errorf("revoke api key %s: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		// The session lookup checks the key too; ending the sessions as
+		// well leaves a record of when they stopped.
+		if err := tx.Model(&ConsoleSession{}).Where("api_key_id = ? AND ended_at IS NULL", id).
+			Update("ended_at", now).Error; err != nil {
+			return fmt.Errorf("revoke api key %s: end its console sessions: %w", id, err)
+		}
+		return nil
+	})
 }

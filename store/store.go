@@ -138,7 +138,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 // Postgres, from several processes at once.
 func (s *Store) Migrate(ctx context.Context) error {
 	models := []any{&Case{}, &Event{}, &APIKey{}, &IdempotentResponse{}, &CaseMessage{}, &ConnectorCallback{},
-		&InboundMessage{}, &RefusedMessage{}}
+		&InboundMessage{}, &RefusedMessage{}, &ConsoleSession{}}
 	db := s.db.WithContext(ctx)
 	var err error
 	if s.backend == Postgres {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/dsrflow/dsrflow/store/storetest"
@@ -304,7 +306,83 @@ func TestConsoleInBrowser(t *testing.T) {
 	browse(t, ctx, "queue in Chinese", chromedp.Navigate(console+"?status=any"), chromedp.WaitVisible(`#queue`))
 	screenshot(t, ctx, shots, "console-queue-zh.png")
 
+	// Sign-out ends the session on the server: a copy of the cookie taken
+	// before it opens nothing afterwards.
+	before := sessionCookie(t, ctx, console)
+	browse(t, ctx, "sign out", chromedp.Submit(`#signout`), chromedp.WaitVisible(`#signin`))
+	expectSignedOut(t, console, before, "after sign-out")
+
+	// `dsr apikey revoke` ends the key's sessions at once.
+	browse(t, ctx, "sign in again",
+		chromedp.SendKeys(`#key`, key),
+		chromedp.Submit(`#signin`),
+		chromedp.WaitVisible(`#queue`),
+	)
+	live := sessionCookie(t, ctx, console)
+	expectStatus(t, console, live, http.StatusOK, "a fresh session")
+	code, out, stderr := dsr(t, []string{"DSR_DATABASE_URL=" + e.dbURL}, "apikey", "list")
+	if code != 0 {
+		t.Fatalf("apikey list: %d %s", code, stderr)
+	}
+	var keyID string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[3] == "dpo-office" {
+			keyID = f[0]
+		}
+	}
+	if code, _, stderr := dsr(t, []string{"DSR_DATABASE_URL=" + e.dbURL}, "apikey", "revoke", keyID); code != 0 {
+		t.Fatalf("apikey revoke %q: %d %s", keyID, code, stderr)
+	}
+	expectSignedOut(t, console, live, "after dsr apikey revoke")
+	browse(t, ctx, "the browser is signed out", chromedp.Navigate(console), chromedp.WaitVisible(`#signin`))
+
 	// The console logged no personal data either.
 	e.stop()
 	assertNoPersonalDataInLogs(t, e, "张伟", "+86 139 0000 0002", "Jane Roe")
+}
+
+// sessionCookie is the browser's console session cookie (HttpOnly, so
+// only the DevTools protocol sees it).
+func sessionCookie(t *testing.T, ctx context.Context, console string) string {
+	t.Helper()
+	var v string
+	browse(t, ctx, "read the session cookie", chromedp.ActionFunc(func(ctx context.Context) error {
+		cs, err := network.GetCookies().WithURLs([]string{console}).Do(ctx)
+		for _, c := range cs {
+			if c.Name == "dsr_console" {
+				v = c.Value
+			}
+		}
+		return err
+	}))
+	if v == "" {
+		t.Fatal("the browser holds no session cookie")
+	}
+	return v
+}
+
+// expectStatus sends the console's queue page request with only the given
+// session cookie, as a copy of it would be used.
+func expectStatus(t *testing.T, console, cookie string, want int, what string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, console, nil)
+	req.AddCookie(&http.Cookie{Name: "dsr_console", Value: cookie})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != want {
+		t.Errorf("%s: %d, want %d", what, res.StatusCode, want)
+	}
+	return res
+}
+
+func expectSignedOut(t *testing.T, console, cookie, what string) {
+	t.Helper()
+	res := expectStatus(t, console, cookie, http.StatusSeeOther, what)
+	if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/console/signin") {
+		t.Errorf("%s: sent to %q, not the sign-in page", what, loc)
+	}
 }

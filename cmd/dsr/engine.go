@@ -253,7 +253,8 @@ func (e *engine) handler() (http.Handler, error) {
 		return nil, &config.FieldError{Key: "encryption.keys", Reason: "required to seal console sessions"}
 	}
 	con, err := console.New(h, console.Options{Authenticate: s.Principal, Routes: s.Routes(),
-		Policies: e.policies, Secret: keys[0].Bytes, CodecOrigins: e.cfg.HTTP.CodecOrigins})
+		Policies: e.policies, Secret: keys[0].Bytes, CodecOrigins: e.cfg.HTTP.CodecOrigins,
+		Sessions: e.store, TrustedProxies: e.cfg.HTTP.TrustedProxies})
 	if err != nil {
 		return nil, fmt.Errorf("web console: %w", err)
 	}
