@@ -195,7 +195,12 @@ type ceilingRate struct {
 	drained    bool
 }
 
-func (c ceilingRate) perSecond() float64 { return float64(c.started) / c.window.Seconds() }
+func (c ceilingRate) perSecond() float64 {
+	if c.window <= 0 {
+		return 0
+	}
+	return float64(c.started) / c.window.Seconds()
+}
 
 func (c ceilingRate) sustained() bool {
 	return countAll(c.errors) == 0 && c.perSecond() >= throughputSustainedShare*c.rate && c.p99 <= throughputSustainedP99
@@ -207,6 +212,9 @@ func (p ceilingProbe) value() ceilingRate {
 	if p.best >= 0 {
 		return p.tried[p.best]
 	}
+	if len(p.tried) == 0 {
+		return ceilingRate{}
+	}
 	return slices.MaxFunc(p.tried, func(a, b ceilingRate) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
 }
 
@@ -215,6 +223,9 @@ func (r *throughputResult) ceiling() ceilingRate {
 	vals := make([]ceilingRate, len(r.ceilings))
 	for i, p := range r.ceilings {
 		vals[i] = p.value()
+	}
+	if len(vals) == 0 {
+		return ceilingRate{}
 	}
 	slices.SortFunc(vals, func(a, b ceilingRate) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
 	return vals[len(vals)/2]
@@ -357,13 +368,24 @@ func runCaseThroughput(b *testing.B, e *devEngine, sink *mail.Mailbox, cfg throu
 // up (or down) by throughputStep, until the rate above the highest
 // sustained one is not: the ceiling is that highest sustained rate.
 func probeCeiling(rig *ceilingRig, guess float64, cfg throughputConfig) ceilingProbe {
+	return climbLadder(guess, func(rate float64) (ceilingRate, bool) {
+		if !cfg.deadline.IsZero() && time.Until(cfg.deadline) < time.Minute {
+			return ceilingRate{}, false
+		}
+		return rig.openLoop(rate, cfg.starts, cfg.concurrency), true
+	})
+}
+
+// climbLadder is probeCeiling's choice of rates; try measures one rate,
+// or says there is no time left for it.
+func climbLadder(guess float64, try func(rate float64) (ceilingRate, bool)) ceilingProbe {
 	p := ceilingProbe{best: -1}
 	rate := max(guess, 1)
 	for range throughputLadder {
-		if !cfg.deadline.IsZero() && time.Until(cfg.deadline) < time.Minute {
+		c, ok := try(rate)
+		if !ok {
 			break
 		}
-		c := rig.openLoop(rate, cfg.starts, cfg.concurrency)
 		p.tried = append(p.tried, c)
 		if c.sustained() {
 			p.best = len(p.tried) - 1
