@@ -46,6 +46,9 @@ lint: $(STATICCHECK) $(WORKFLOWCHECK)
 	$(STATICCHECK) ./...
 	$(WORKFLOWCHECK) ./...
 
+# Every benchmark, the engine load runs among them (cmd/dsr: IntakeLoad,
+# CaseThroughput; settings and results in docs/benchmarks.md). One alone:
+#   go test ./cmd/dsr -run '^$$' -bench CaseThroughput -benchtime 1x
 bench: export GOFLAGS += -timeout=2h
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

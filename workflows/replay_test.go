@@ -3,8 +3,10 @@ package workflows_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -34,11 +36,20 @@ import (
 // Histories recorded from a real Temporal dev server are replayed against
 // today's workflow code: a change that would break running cases fails
 // here. A change of the command sequence is guarded with workflow.GetVersion;
-// then keep the old histories (rename them with the version they show, as
-// v0-*.json) and record the current ones beside them:
+// then keep the old histories (rename them with the version they show:
+// code-extend-complete.json becomes v0-, v1-…code-extend-complete.json) and
+// record the current ones beside them:
 //
 //	go test ./workflows -run TestRecordHistories -args -record
-var record = flag.Bool("record", false, "run the scenarios on a Temporal dev server and rewrite testdata/histories")
+//
+// Recording never overwrites: a scenario whose history exists fails, naming
+// the file, and only missing histories are written. Record one new scenario
+// alone by naming its subtest:
+//
+//	go test ./workflows -run 'TestRecordHistories/my-scenario$' -args -record
+//
+// TestHistorySizes holds each history to an event budget.
+var record = flag.Bool("record", false, "run the scenarios on a Temporal dev server and write the histories missing from testdata/histories")
 
 const historyDir = "testdata/histories"
 
@@ -85,7 +96,7 @@ func recordedHistories(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatalf("no histories in %s; record them: go test ./workflows -run TestRecordHistories -record", historyDir)
+		t.Fatalf("no histories in %s; record them: go test ./workflows -run TestRecordHistories -args -record", historyDir)
 	}
 	return files
 }
@@ -308,6 +319,8 @@ func TestRecordHistories(t *testing.T) {
 	}
 
 	t.Run("retention", func(t *testing.T) {
+		path := filepath.Join(historyDir, "retention.json")
+		refuseExisting(t, path)
 		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "retention-replay", TaskQueue: "replay"},
 			workflows.RetentionName, workflows.RetentionInput{Years: 3})
 		if err != nil {
@@ -316,10 +329,12 @@ func TestRecordHistories(t *testing.T) {
 		if err := run.Get(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
-		writeHistory(t, c, "retention-replay", filepath.Join(historyDir, "retention.json"))
+		writeHistory(t, c, "retention-replay", path)
 	})
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			path := filepath.Join(historyDir, sc.name+".json")
+			refuseExisting(t, path)
 			id := fmt.Sprintf("00000000-0000-4000-8000-%012d", i+1)
 			in := workflows.Input{
 				CaseID: id, Reference: fmt.Sprintf("DSR-REPLAY-%04d", i+1), Tenant: "shop", Type: request.Access,
@@ -354,11 +369,13 @@ func TestRecordHistories(t *testing.T) {
 			if res.Status != sc.wantFinal {
 				t.Fatalf("closed %s, want %s", res.Status, sc.wantFinal)
 			}
-			writeHistory(t, c, workflows.WorkflowID(id), filepath.Join(historyDir, sc.name+".json"))
+			writeHistory(t, c, workflows.WorkflowID(id), path)
 		})
 	}
 }
 
+// writeHistory saves the history of workflowID to path, which must not
+// exist yet.
 func writeHistory(t *testing.T, c client.Client, workflowID, path string) {
 	t.Helper()
 	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
@@ -370,11 +387,49 @@ func writeHistory(t *testing.T, c client.Client, workflowID, path string) {
 		}
 		h.Events = append(h.Events, ev)
 	}
-	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err := saveHistory(path, &h); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// refuseExisting fails t before a scenario runs when its history exists,
+// rather than after recording it for nothing.
+func refuseExisting(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal(existsError(path))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
+}
+
+func existsError(path string) error {
+	return fmt.Errorf("%s exists and a recorded history is never overwritten: replaying it is what guards running cases; "+
+		"if the workflow changed under a new version, rename it v<N>-%s first", path, filepath.Base(path))
+}
+
+// saveHistory writes h to path as the replayer reads it. It refuses to
+// replace a file: O_EXCL makes the check and the creation one step.
+func saveHistory(path string, h *historypb.History) error {
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
 	if err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("encode history for %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return existsError(path)
 	}
+	if err != nil {
+		return fmt.Errorf("write history: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("write history %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("write history %s: %w", path, err)
+	}
+	return nil
 }

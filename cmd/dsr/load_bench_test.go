@@ -121,29 +121,9 @@ func (cfg loadConfig) worstCase() time.Duration {
 // Like BenchmarkQueueMillion, the heavy setup (here the engine) happens once
 // in the parent; the sub-benchmark runs the load once per B, whatever b.N.
 func BenchmarkIntakeLoad(b *testing.B) {
-	if testing.Short() {
-		b.Skip("load run against the dev server; run without -short")
-	}
 	cfg := loadConfigFromEnv(b)
-	// A run cut by the test binary's -timeout panics and loses every
-	// result; refuse up front instead.
-	// -count runs the load that many times on one engine.
-	worst := cfg.worstCase() * time.Duration(max(1, loadFlag[uint]("test.count")))
-	if limit := loadFlag[time.Duration]("test.timeout"); limit > 0 {
-		if limit < worst {
-			b.Fatalf("this run (%d rates × %s) may take up to %s; run go test with -timeout %s or more (it has %s)",
-				len(cfg.rates), cfg.step, worst.Round(time.Second), worst.Round(time.Minute)+time.Minute, limit)
-		}
-		// The timeout runs from about now (no test runs before a
-		// benchmark with -run '^$'); keep two minutes to stop.
-		cfg.deadline = time.Now().Add(limit - 2*time.Minute)
-	}
-	// Fail, never skip, without the dev server binary (as needTemporal).
-	if _, err := devserver.Find(); err != nil {
-		b.Fatal(err)
-	}
-	dbURL := storetest.PostgresURL(b)
-	e := startDev(b, b.TempDir(), dbURL)
+	var e *devEngine
+	e, cfg.deadline = startLoadEngine(b, fmt.Sprintf("%d rates × %s", len(cfg.rates), cfg.step), cfg.worstCase())
 
 	runs := map[*testing.B]*loadResult{}
 	b.Run("step="+cfg.step.String(), func(b *testing.B) {
@@ -165,6 +145,41 @@ func BenchmarkIntakeLoad(b *testing.B) {
 		}
 		r.report(b)
 	})
+}
+
+// testBinaryStart is about when the -timeout of the test binary began.
+var testBinaryStart = time.Now()
+
+// startLoadEngine is the setup the load benchmarks share: it refuses a run
+// that the test binary's -timeout could cut (what, worst: the run and how
+// long it may take), fails without the dev server binary, and starts `dsr
+// dev` (env: KEY=value settings) on PostgreSQL. deadline is when the run
+// must stop waiting, to leave time to stop the engine; zero: no -timeout.
+func startLoadEngine(b *testing.B, what string, worst time.Duration, env ...string) (e *devEngine, deadline time.Time) {
+	b.Helper()
+	if testing.Short() {
+		b.Skip("load run against the dev server; run without -short")
+	}
+	// A run cut by the test binary's -timeout panics and loses every
+	// result; refuse up front instead.
+	// -count runs the load that many times on one engine.
+	worst *= time.Duration(max(1, loadFlag[uint]("test.count")))
+	if limit := loadFlag[time.Duration]("test.timeout"); limit > 0 {
+		// The timeout runs from the binary's start, and other benchmarks
+		// (make bench runs them all) may have used some of it; keep two
+		// minutes to stop.
+		deadline = testBinaryStart.Add(limit - 2*time.Minute)
+		if left := time.Until(deadline) + 2*time.Minute; left < worst {
+			b.Fatalf("this run (%s) may take up to %s; run go test with -timeout %s or more (%s of it is left)",
+				what, worst.Round(time.Second), (limit-left+worst).Round(time.Minute)+time.Minute, left.Round(time.Second))
+		}
+	}
+	// Fail, never skip, without the dev server binary (as needTemporal).
+	if _, err := devserver.Find(); err != nil {
+		b.Fatal(err)
+	}
+	dbURL := storetest.PostgresURL(b)
+	return startDev(b, b.TempDir(), dbURL, env...), deadline
 }
 
 // loadFlag is the value of a test flag, or the zero value.
@@ -339,16 +354,7 @@ func runIntakeLoad(b *testing.B, e *devEngine, cfg loadConfig) *loadResult {
 
 	r.ceiling = measureCeiling(b, e.temporal, cfg, run)
 
-	hc := &http.Client{
-		Timeout: loadRequestTimeout,
-		Transport: &http.Transport{
-			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        cfg.concurrency,
-			MaxIdleConnsPerHost: cfg.concurrency,
-			IdleConnTimeout:     90 * time.Second,
-		},
-	}
+	hc := loadHTTPClient(cfg.concurrency)
 	defer hc.CloseIdleConnections()
 	var seq atomic.Int64
 	email := func() string { return fmt.Sprintf("load-%s-%d@example.test", run, seq.Add(1)) }
@@ -361,46 +367,97 @@ func runIntakeLoad(b *testing.B, e *devEngine, cfg loadConfig) *loadResult {
 	return r
 }
 
+// loadHTTPClient keeps up to concurrency connections to the API open, on
+// loopback without a proxy.
+func loadHTTPClient(concurrency int) *http.Client {
+	return &http.Client{
+		Timeout: loadRequestTimeout,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        concurrency,
+			MaxIdleConnsPerHost: concurrency,
+			IdleConnTimeout:     90 * time.Second,
+		},
+	}
+}
+
 // measureCeiling starts an empty workflow on its own task queue, run by a
 // worker in this process, from cfg.concurrency callers in a closed loop
 // for one step, and waits (bounded) until those workflows have finished.
 func measureCeiling(b *testing.B, addr string, cfg loadConfig, run string) ceilingResult {
 	b.Helper()
+	rig := startCeilingRig(b, addr, run)
+	defer rig.close()
+	res := rig.closedLoop(cfg.step, cfg.concurrency)
+	rig.drain(&res)
+	return res
+}
+
+// ceilingRig starts bare workflows, each an empty one on its own task
+// queue run by a worker in this process: what Temporal alone can take,
+// the ceiling the engine's case rates are measured against.
+type ceilingRig struct {
+	c   client.Client
+	w   sdkworker.Worker
+	run string
+	seq atomic.Int64
+}
+
+func startCeilingRig(b *testing.B, addr, run string) *ceilingRig {
+	b.Helper()
 	c, err := client.Dial(client.Options{HostPort: addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
 	w := sdkworker.New(c, loadCeilingQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(loadEmptyWorkflow, workflow.RegisterOptions{Name: loadCeilingWorkflow})
 	if err := w.Start(); err != nil {
+		c.Close()
 		b.Fatal(err)
 	}
-	defer w.Stop()
+	return &ceilingRig{c: c, w: w, run: run}
+}
 
+func (r *ceilingRig) close() {
+	r.w.Stop()
+	r.c.Close()
+}
+
+// start starts one empty workflow; the error is a label to count by.
+func (r *ceilingRig) start() (string, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), loadRequestTimeout)
+	defer cancel()
+	_, err := r.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        fmt.Sprintf("load-ceiling-%s-%d", r.run, r.seq.Add(1)),
+		TaskQueue: loadCeilingQueue,
+	}, loadCeilingWorkflow)
+	if err != nil {
+		return "start " + serviceerror.ToStatus(err).Code().String(), false
+	}
+	return "", true
+}
+
+// closedLoop starts workflows from concurrency callers, each starting the
+// next as soon as its last one is started, for step.
+func (r *ceilingRig) closedLoop(step time.Duration, concurrency int) ceilingResult {
 	var (
 		mu   sync.Mutex
 		lat  []time.Duration
 		errs = map[string]int{}
-		seq  atomic.Int64
 		wg   sync.WaitGroup
 	)
 	start := time.Now()
-	end := start.Add(cfg.step)
-	for range cfg.concurrency {
+	end := start.Add(step)
+	for range concurrency {
 		wg.Go(func() {
 			for time.Now().Before(end) {
-				ctx, cancel := context.WithTimeout(context.Background(), loadRequestTimeout)
 				t0 := time.Now()
-				_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-					ID:        fmt.Sprintf("load-ceiling-%s-%d", run, seq.Add(1)),
-					TaskQueue: loadCeilingQueue,
-				}, loadCeilingWorkflow)
+				failure, ok := r.start()
 				d := time.Since(t0)
-				cancel()
 				mu.Lock()
-				if err != nil {
-					errs["start "+serviceerror.ToStatus(err).Code().String()]++
+				if !ok {
+					errs[failure]++
 				} else {
 					lat = append(lat, d)
 				}
@@ -412,81 +469,94 @@ func measureCeiling(b *testing.B, addr string, cfg loadConfig, run string) ceili
 	res := ceilingResult{starts: len(lat), window: time.Since(start), errors: errs}
 	slices.Sort(lat)
 	res.p50, res.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
+	return res
+}
 
-	// The steps should not share the server with the ceiling's backlog.
+// drain waits (bounded) until the started workflows have finished: what
+// is measured next should not share the server with their backlog.
+func (r *ceilingRig) drain(res *ceilingResult) {
 	query := fmt.Sprintf("TaskQueue = '%s' AND ExecutionStatus = 'Running'", loadCeilingQueue)
 	for deadline := time.Now().Add(loadDrainWait); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		resp, err := r.c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
 		cancel()
 		if err != nil {
 			res.drainErr = err.Error()
-			break
+			return
 		}
 		if resp.GetCount() == 0 {
 			res.drained = true
-			break
+			return
 		}
 	}
-	return res
 }
 
 func loadEmptyWorkflow(workflow.Context) error { return nil }
 
-// runStep sends POST /v1/requests open loop at rate for cfg.step: request i
-// is due at start + i/rate whatever happened to the ones before, with at
-// most cfg.concurrency in flight; one still waiting for a slot when the step
-// ends is not sent.
+// runStep sends POST /v1/requests open loop at rate for cfg.step (see
+// openLoop); one still waiting for a slot when the step ends is not sent.
 func runStep(hc *http.Client, e *devEngine, rate float64, cfg loadConfig, email func() string) stepResult {
-	total := int(rate * cfg.step.Seconds())
-	interval := time.Duration(float64(time.Second) / rate)
-	sem := make(chan struct{}, cfg.concurrency)
 	var (
 		mu   sync.Mutex
 		lat  []time.Duration
 		last time.Time
-		wg   sync.WaitGroup
 	)
 	res := stepResult{rate: rate, errors: map[string]int{}}
 	start := time.Now()
-	end := start.Add(cfg.step)
-	for i := range total {
-		due := start.Add(time.Duration(i) * interval)
-		time.Sleep(time.Until(due))
-		if !acquire(sem, end) {
-			mu.Lock()
-			res.errors["unsent"] += total - i
-			mu.Unlock()
-			break
+	sent, unsent := openLoop(start, rate, int(rate*cfg.step.Seconds()), start.Add(cfg.step), cfg.concurrency, func(due time.Time) {
+		status, id, err := openCase(hc, e, email())
+		done := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if done.After(last) {
+			last = done
 		}
-		res.sent++
-		wg.Go(func() {
-			defer func() { <-sem }()
-			status, id, err := openCase(hc, e, email())
-			done := time.Now()
-			mu.Lock()
-			defer mu.Unlock()
-			if done.After(last) {
-				last = done
-			}
-			switch {
-			case err != nil:
-				res.errors[classify(err)]++
-			case status == http.StatusCreated && id != "":
-				res.ids = append(res.ids, id)
-				lat = append(lat, done.Sub(due))
-			case status == http.StatusCreated:
-				res.errors["201 without id"]++
-			default:
-				res.errors[strconv.Itoa(status)]++
-			}
-		})
+		switch {
+		case err != nil:
+			res.errors[classify(err)]++
+		case status == http.StatusCreated && id != "":
+			res.ids = append(res.ids, id)
+			lat = append(lat, done.Sub(due))
+		case status == http.StatusCreated:
+			res.errors["201 without id"]++
+		default:
+			res.errors[strconv.Itoa(status)]++
+		}
+	})
+	res.sent = sent
+	if unsent > 0 {
+		res.errors["unsent"] = unsent
 	}
-	wg.Wait()
 	res.window = max(last.Sub(start), cfg.step)
 	slices.Sort(lat)
 	res.p50, res.p99 = percentile(lat, 0.50), percentile(lat, 0.99)
 	return res
+}
+
+// openLoop calls send for total requests, request i due at start + i/rate
+// whatever happened to the ones before, with at most concurrency in
+// flight, and waits for them; latency measured from due does not hide a
+// saturated server behind the generator waiting for it. Once a request
+// still waits for a slot at end, it and the rest are not sent.
+func openLoop(start time.Time, rate float64, total int, end time.Time, concurrency int, send func(due time.Time)) (sent, unsent int) {
+	interval := time.Duration(float64(time.Second) / rate)
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i := range total {
+		due := start.Add(time.Duration(i) * interval)
+		time.Sleep(time.Until(due))
+		if !acquire(sem, end) {
+			unsent = total - i
+			break
+		}
+		sent++
+		wg.Go(func() {
+			defer func() { <-sem }()
+			send(due)
+		})
+	}
+	wg.Wait()
+	return sent, unsent
 }
 
 // acquire takes a slot of sem, waiting for one until end at the latest.
