@@ -62,6 +62,7 @@ const (
 	Opened    = "opened"    // a new case
 	Replied   = "replied"   // added to its case
 	Verified  = "verified"  // added to its case, and its code verified the requester
+	Confirmed = "confirmed" // added to its case, and it confirmed an account cancellation
 	Duplicate = "duplicate" // handled before
 	Ignored   = "ignored"   // written by a machine
 )
@@ -506,7 +507,22 @@ func (in *Intake) reply(ctx context.Context, c *store.Case, m *mailparse.Message
 			}
 		}
 	}
-	if fromRequester && c.Status == string(request.AwaitingRequester) {
+	if fromRequester && c.Status == string(request.AwaitingRequester) && confirms(text) && authentic(m, in.TrustedAuthservIDs) {
+		// The cancellation-confirmation notice asks for a reply saying
+		// "confirm"; by the same rule as codes, only mail the MTA vouches
+		// for confirms. A case that waits for something else refuses it,
+		// and the reply is taken as an answer below.
+		err := in.update(ctx, c.ID, "confirm:"+email.MessageID, workflows.ConfirmCancellationUpdate,
+			workflows.NoteInput{Note: "the requester confirmed by e-mail", Actor: workflows.ActorEmail})
+		var appErr *temporal.ApplicationError
+		switch {
+		case err == nil:
+			out.Action = Confirmed
+		case !errors.As(err, &appErr):
+			return Outcome{}, err
+		}
+	}
+	if fromRequester && c.Status == string(request.AwaitingRequester) && out.Action != Confirmed {
 		err := in.update(ctx, c.ID, "info:"+email.MessageID, workflows.InfoReceivedUpdate,
 			workflows.NoteInput{Note: "the requester replied by e-mail", Actor: "email"})
 		var appErr *temporal.ApplicationError
@@ -617,6 +633,17 @@ func (in *Intake) acknowledge(ctx context.Context, c *store.Case, m *mailparse.M
 }
 
 var codeRE = regexp.MustCompile(`\b[0-9]{6}\b`)
+
+// confirmRE and notConfirmRE read a confirmation in the requester's own
+// words (quoted text already stripped): "确认" or "confirm", not negated.
+var (
+	confirmRE    = regexp.MustCompile(`(?i)确认|\bconfirm(ed)?\b`)
+	notConfirmRE = regexp.MustCompile(`(?i)不确认|未确认|不要确认|\b(not|don'?t|never|cannot|can'?t)\s+confirm`)
+)
+
+func confirms(text string) bool {
+	return confirmRE.MatchString(text) && !notConfirmRE.MatchString(text)
+}
 
 // update runs a workflow update once: Temporal drops a second one with the
 // same ID, so a message handled again after a crash does not act twice.

@@ -432,3 +432,49 @@ func TestStrangerGetsNeutralAnswer(t *testing.T) {
 		}
 	}
 }
+
+// The cancellation-confirmation notice asks the requester to reply
+// "confirm": an authenticated reply saying so confirms the cancellation;
+// a forged one, or one that says the opposite, is only recorded (and, as
+// any reply to a waiting case, handed to staff).
+func TestReplyConfirmsCancellation(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	c := f.pending(t)
+	c.Status, c.Revision = string(request.AwaitingRequester), c.Revision+1
+	if err := f.store.SaveCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	authentic := []string{"Authentication-Results: mx.dsr.example; dkim=pass header.d=example.cn", "Received: from x by mx.dsr.example"}
+	reply := func(id, words string, headers ...string) []byte {
+		lines := append(headers, "From: wang.fang@example.cn", "To: dpo@shop.example",
+			"Subject: Re: [DSR] "+c.Reference, "Message-ID: "+id, "", words, "", "> Please confirm that you want to go ahead")
+		return rawMail(lines...)
+	}
+	for name, raw := range map[string][]byte{
+		"forged":  reply("<forged@attacker.example>", "确认"),
+		"negated": reply("<negated@example.cn>", "我不确认，请先不要注销", authentic...),
+		"quoted":  reply("<quoted@example.cn>", "Thanks", authentic...),
+	} {
+		out, err := f.in.Receive(ctx, shopKey, raw, nil)
+		if err != nil || out.Action == Confirmed {
+			t.Errorf("%s: %+v %v", name, out, err)
+		}
+	}
+	if n := len(f.tmp.updated(workflows.ConfirmCancellationUpdate)); n != 0 {
+		t.Fatalf("%d confirmations from replies that do not confirm", n)
+	}
+	for _, words := range []string{"确认", "Yes, I confirm."} {
+		out, err := f.in.Receive(ctx, shopKey, reply(fmt.Sprintf("<yes-%d@example.cn>", len(words)), words, authentic...), nil)
+		if err != nil || out.Action != Confirmed {
+			t.Errorf("%q: %+v %v", words, out, err)
+		}
+	}
+	confirmed := f.tmp.updated(workflows.ConfirmCancellationUpdate)
+	if len(confirmed) != 2 {
+		t.Fatalf("%d confirmations, want 2", len(confirmed))
+	}
+	if in := confirmed[0].Args[0].(workflows.NoteInput); in.Actor != workflows.ActorEmail {
+		t.Errorf("confirmed by %q", in.Actor)
+	}
+}
