@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,7 +22,6 @@ import (
 	"github.com/dsrflow/dsrflow/activities"
 	"github.com/dsrflow/dsrflow/calendar"
 	"github.com/dsrflow/dsrflow/connector"
-	"github.com/dsrflow/dsrflow/devserver"
 	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
@@ -475,24 +473,7 @@ func TestRecordContinueAsNew(t *testing.T) {
 			return
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv, err := devserver.Start(context.Background(), devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr,
-		DynamicConfig: map[string]string{"limit.historyCount.suggestContinueAsNew": "60"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Stop() })
-	sealer := historyCodec(t)
-	c, err := client.Dial(client.Options{HostPort: addr, DataConverter: sealer.DataConverter(), FailureConverter: sealer.FailureConverter()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := recordingClientWith(t, map[string]string{"limit.historyCount.suggestContinueAsNew": "60"})
 	cr := startCoreWorker(t, c, "core-can", &workflows.Workflows{Policies: presets(t)}, &activities.Activities{})
 
 	ctx := context.Background()

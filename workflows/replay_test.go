@@ -279,13 +279,21 @@ func (rec *recorder) textedCode(t *testing.T) string {
 // t ends.
 func recordingClient(t *testing.T) client.Client {
 	t.Helper()
+	return recordingClientWith(t, nil)
+}
+
+// recordingClientWith is recordingClient on a dev server with the given
+// dynamic configuration.
+func recordingClientWith(t *testing.T, dynamic map[string]string) client.Client {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	srv, err := devserver.Start(context.Background(), devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr})
+	srv, err := devserver.Start(context.Background(), devserver.Options{Address: addr, Namespace: "default", Log: os.Stderr,
+		DynamicConfig: dynamic})
 	if err != nil {
 		t.Fatal(err)
 	}
