@@ -16,6 +16,8 @@ import (
 	"github.com/dsrflow/dsrflow/export"
 	"github.com/dsrflow/dsrflow/policy"
 	"github.com/dsrflow/dsrflow/request"
+	"github.com/dsrflow/dsrflow/store"
+	"github.com/dsrflow/dsrflow/store/storetest"
 	"github.com/dsrflow/dsrflow/workflows"
 )
 
@@ -405,5 +407,40 @@ func TestRepinAfterAProclaimedHoliday(t *testing.T) {
 	ev := h.eventsOf("policy.repinned")
 	if len(ev) != 1 || !strings.Contains(ev[0].Detail, `"due_to":"2026-03-24"`) || !strings.Contains(ev[0].Detail, `"calendar_version_to":"2"`) {
 		t.Errorf("repin events %+v", ev)
+	}
+}
+
+// A value PostgreSQL refuses (a NUL byte that reached the workflow some
+// way the doors did not stop) becomes a visible problem of the case: the
+// case is recorded with the value cleaned, the trail says what happened,
+// the DPO is told, and the case goes on; no projection retries for ever.
+func TestStoreRefusalIsVisible(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "gdpr", received)
+	h.store = storetest.Open(t, store.Postgres)
+	h.acts.Store = h.store
+	h.in.Channel, h.in.VerifiedBy = request.ChannelPortal, "portal:session-1"
+	h.in.Requester.Name = "Li\x00 Lei"
+	var seen workflows.State
+	h.at(received.Add(time.Hour), func() {
+		seen = h.state()
+		h.update(workflows.CompleteUpdate, workflows.CompleteInput{Summary: "sent"})
+	})
+	h.run()
+	if !strings.Contains(seen.StoreProblem, "SQLSTATE 22") {
+		t.Fatalf("store problem %q, want the refusal", seen.StoreProblem)
+	}
+	row, err := h.store.Case(t.Context(), h.in.CaseID)
+	if err != nil {
+		t.Fatalf("the case is not in the store: %v", err)
+	}
+	if row.RequesterName != "Li Lei" || row.Status != string(request.Completed) {
+		t.Errorf("row: name %q, status %s", row.RequesterName, row.Status)
+	}
+	if n := len(h.eventsOf("store.refused")); n != 1 {
+		t.Errorf("%d store.refused events, want 1: the case is recorded cleaned once it was refused", n)
+	}
+	if m := h.out.mails("dpo@example.test", "Needs attention"); len(m) != 1 {
+		t.Errorf("the DPO was told %d times, want once", len(m))
 	}
 }

@@ -78,6 +78,10 @@ func (r *run) flush(ctx workflow.Context) {
 	rev := r.st.Revision
 	p := activities.Projection{Case: r.snapshot(), Events: r.pending}
 	r.pending = nil
+	if r.st.StoreProblem != "" {
+		// Refused once: from then on the case is recorded cleaned.
+		p = activities.Clean(p) //workflowcheck:ignore reflection over a struct's fields visits them in declaration order
+	}
 	r.upsertChanged(ctx)
 	// An outage of the store is left to a regular activity, which retries
 	// until the store is back (see quick.go).
@@ -97,7 +101,6 @@ func (r *run) storeRefused(ctx workflow.Context, p activities.Projection, err er
 	r.logger.Error("the store refused a projection", "case", r.st.CaseID, "error", err)
 	r.st.StoreProblem = reason
 	clean := activities.Clean(p) //workflowcheck:ignore reflection over a struct's fields visits them in declaration order
-	clean.Case.Revision = r.st.Revision
 	clean.Events = append(clean.Events, r.event(ctx, r.nextKey("store.refused"), "store.refused", "system",
 		map[string]string{"error": reason}))
 	if err := r.quick(ctx, recordOptions(ctx), activities.RecordName, a.Record, clean, nil); err != nil {
