@@ -63,6 +63,7 @@ const (
 	Replied   = "replied"   // added to its case
 	Verified  = "verified"  // added to its case, and its code verified the requester
 	Confirmed = "confirmed" // added to its case, and it confirmed an account cancellation
+	Revoked   = "revoked"   // added to its case, and it withdrew a confirmed cancellation
 	Duplicate = "duplicate" // handled before
 	Ignored   = "ignored"   // written by a machine
 )
@@ -522,6 +523,20 @@ func (in *Intake) reply(ctx context.Context, c *store.Case, m *mailparse.Message
 			return Outcome{}, err
 		}
 	}
+	if fromRequester && c.Status == string(request.InProgress) && revokes(text) && authentic(m, in.TrustedAuthservIDs) {
+		// The cooling-off notice says a reply withdraws a confirmed
+		// cancellation; a case that is no cancellation in its cooling-off
+		// period refuses it, and staff read the reply.
+		err := in.update(ctx, c.ID, "revoke:"+email.MessageID, workflows.RevokeCancellationUpdate,
+			workflows.NoteInput{Note: "the requester withdrew by e-mail", Actor: workflows.ActorEmail})
+		var appErr *temporal.ApplicationError
+		switch {
+		case err == nil:
+			out.Action = Revoked
+		case !errors.As(err, &appErr):
+			return Outcome{}, err
+		}
+	}
 	if fromRequester && c.Status == string(request.AwaitingRequester) && out.Action != Confirmed {
 		err := in.update(ctx, c.ID, "info:"+email.MessageID, workflows.InfoReceivedUpdate,
 			workflows.NoteInput{Note: "the requester replied by e-mail", Actor: "email"})
@@ -644,6 +659,11 @@ var (
 func confirms(text string) bool {
 	return confirmRE.MatchString(text) && !notConfirmRE.MatchString(text)
 }
+
+// revokeRE reads a withdrawal of a confirmed cancellation.
+var revokeRE = regexp.MustCompile(`(?i)撤回|撤销|不注销|改变主意|\b(withdraw|revoke)\b|changed my mind`)
+
+func revokes(text string) bool { return revokeRE.MatchString(text) }
 
 // update runs a workflow update once: Temporal drops a second one with the
 // same ID, so a message handled again after a crash does not act twice.

@@ -478,3 +478,57 @@ func TestReplyConfirmsCancellation(t *testing.T) {
 		t.Errorf("confirmed by %q", in.Actor)
 	}
 }
+
+// The cooling-off notice says a reply withdraws a confirmed cancellation:
+// an authenticated reply saying so revokes it; a forged one does not.
+func TestReplyRevokesCancellation(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	c := f.pending(t)
+	c.Status, c.Revision = string(request.InProgress), c.Revision+1
+	if err := f.store.SaveCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	reply := func(id string, headers ...string) []byte {
+		lines := append(headers, "From: wang.fang@example.cn", "To: dpo@shop.example",
+			"Subject: Re: [DSR] "+c.Reference, "Message-ID: "+id, "", "我改变主意了，请撤回注销。")
+		return rawMail(lines...)
+	}
+	if out, err := f.in.Receive(ctx, shopKey, reply("<forged-revoke@attacker.example>"), nil); err != nil || out.Action == Revoked {
+		t.Errorf("forged: %+v %v", out, err)
+	}
+	out, err := f.in.Receive(ctx, shopKey, reply("<revoke@example.cn>",
+		"Authentication-Results: mx.dsr.example; dkim=pass header.d=example.cn", "Received: from x by mx.dsr.example"), nil)
+	if err != nil || out.Action != Revoked {
+		t.Errorf("authenticated: %+v %v", out, err)
+	}
+	if n := len(f.tmp.updated(workflows.RevokeCancellationUpdate)); n != 1 {
+		t.Errorf("%d revocations, want 1", n)
+	}
+}
+
+// A reply from the requester is recorded on its case for staff, and one to
+// a case waiting for information resumes it: the notices that say "reply
+// to this message" are answered by a person who sees the reply.
+func TestReplyReachesTheCase(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	c := f.pending(t)
+	c.Status, c.Revision = string(request.AwaitingRequester), c.Revision+1
+	if err := f.store.SaveCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	raw := rawMail("From: wang.fang@example.cn", "To: dpo@shop.example", "Subject: Re: [DSR] "+c.Reference,
+		"Message-ID: <answer-1@example.cn>", "", "My account number is 12345.")
+	out, err := f.in.Receive(ctx, shopKey, raw, nil)
+	if err != nil || out.Action != Replied || out.CaseID != c.ID {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if n := len(f.tmp.updated(workflows.InfoReceivedUpdate)); n != 1 {
+		t.Errorf("%d info_received updates, want 1", n)
+	}
+	mails := f.tmp.updated(workflows.MailUpdate)
+	if len(mails) != 1 || !mails[0].Args[0].(workflows.MailInput).FromRequester {
+		t.Errorf("mail updates %+v", mails)
+	}
+}

@@ -444,3 +444,27 @@ func TestStoreRefusalIsVisible(t *testing.T) {
 		t.Errorf("the DPO was told %d times, want once", len(m))
 	}
 }
+
+// The acknowledgement of a case whose clock starts on verification
+// promises the date once identity is verified; the requester gets it then.
+func TestIdentityVerifiedTellsTheDate(t *testing.T) {
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := newHarness(t, "cn-15d-after-verification", received)
+	h.in.Requester.Language = request.English
+	var verify *outcome
+	h.at(received.Add(10*time.Minute), func() {
+		verify = h.update(workflows.VerifyUpdate, workflows.VerifyInput{Method: workflows.MethodCode, Code: h.out.lastCode(t)})
+	})
+	h.at(received.Add(time.Hour), func() { h.update(workflows.WithdrawUpdate, workflows.NoteInput{}) })
+	h.run()
+	mustNotFail(t, "verify", verify)
+	ack := h.out.mails(h.in.Requester.Email, "We have received")
+	if len(ack) != 1 || !strings.Contains(ack[0].Body, "we will tell you the date then") {
+		t.Fatalf("acknowledgement %+v", ack)
+	}
+	// Verified 03-02 (Shanghai) + 15 days = 03-17.
+	told := h.out.mails(h.in.Requester.Email, "we will respond by 2026-03-17")
+	if len(told) != 1 {
+		t.Errorf("the requester was not told the due date: %q", h.out.to(h.in.Requester.Email))
+	}
+}
