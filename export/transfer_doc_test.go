@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dsrflow/dsrflow/connector/httpapi"
 	"github.com/dsrflow/dsrflow/export"
 )
 
@@ -66,6 +68,35 @@ print(verify_transfer(secret, header, body))
 	}
 	if got := run("wrong", "0"); got != "False" {
 		t.Errorf("the recipe accepts the wrong secret: %s", got)
+	}
+}
+
+// The request-signature recipe of the same document, run on a signature
+// made by the engine's connector client.
+func TestRequestSignatureRecipeInDocs(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal("python3 is needed to check the documented recipe (apt-get install python3)")
+	}
+	recipe := documentedRecipe(t, "### Signatures")
+	secret, body := []byte("connector secret"), []byte(`{"request_id":"r-1","operation":"erase"}`)
+	header := httpapi.Sign(secret, time.Now(), body)
+	script := recipe + `
+import sys
+print(verify(sys.argv[1].encode(), sys.argv[2], sys.argv[3].encode()))
+`
+	for _, c := range []struct{ secret, body, want string }{
+		{string(secret), string(body), "True"},
+		{string(secret), string(body) + " ", "False"},
+		{"wrong", string(body), "False"},
+	} {
+		out, err := exec.Command(python, "-c", script, c.secret, header, c.body).CombinedOutput()
+		if err != nil {
+			t.Fatalf("the recipe does not run: %v\n%s", err, out)
+		}
+		if got := strings.TrimSpace(string(out)); got != c.want {
+			t.Errorf("secret %q, body %q: the recipe says %s, want %s", c.secret, c.body, got, c.want)
+		}
 	}
 }
 
