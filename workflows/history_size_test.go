@@ -36,6 +36,7 @@ var historyBudgets = map[string]historyBudget{
 	"fulfil-portability.json":              {Events: 52, Tasks: 6, Activities: 5, LocalActivities: 11},
 	"locked-manual-deny.json":              {Events: 72, Tasks: 8, Activities: 0, LocalActivities: 21},
 	"overdue-complete.json":                {Events: 22, Tasks: 2, Activities: 0, LocalActivities: 7},
+	"reminder-fires.json":                  {Events: 27, Tasks: 3, Activities: 0, LocalActivities: 6},
 	"relink.json":                          {Events: 23, Tasks: 4, Activities: 3, LocalActivities: 0},
 	"repin.json":                           {Events: 30, Tasks: 3, Activities: 0, LocalActivities: 5},
 	"replan-deadline-unknown.json":         {Events: 12, Tasks: 1, Activities: 0, LocalActivities: 3},
