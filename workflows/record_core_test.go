@@ -113,15 +113,7 @@ func (cr *coreRecording) record(t *testing.T, n int, sc coreScenario) {
 			t.Fatal(err)
 		}
 		if sc.drive(t, cr, id) {
-			var res workflows.Result
-			wctx, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
-			if err := run.Get(wctx, &res); err != nil {
-				t.Fatal(err)
-			}
-			if res.Status != sc.wantFinal {
-				t.Fatalf("closed %s, want %s", res.Status, sc.wantFinal)
-			}
+			awaitClosed(t, run, sc.wantFinal)
 		}
 		writeHistory(t, cr.c, workflows.WorkflowID(id), path)
 	})

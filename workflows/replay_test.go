@@ -368,15 +368,7 @@ func TestRecordHistories(t *testing.T) {
 			if sc.drive != nil {
 				sc.drive(t, rec, id)
 			}
-			var res workflows.Result
-			wctx, cancel := context.WithTimeout(ctx, time.Minute)
-			defer cancel()
-			if err := run.Get(wctx, &res); err != nil {
-				t.Fatal(err)
-			}
-			if res.Status != sc.wantFinal {
-				t.Fatalf("closed %s, want %s", res.Status, sc.wantFinal)
-			}
+			awaitClosed(t, run, sc.wantFinal)
 			writeHistory(t, c, workflows.WorkflowID(id), path)
 		})
 	}
@@ -440,4 +432,19 @@ func saveHistory(path string, h *historypb.History) error {
 		return fmt.Errorf("write history %s: %w", path, err)
 	}
 	return nil
+}
+
+// awaitClosed waits (a minute at most) for a recorded case to close, and
+// checks how.
+func awaitClosed(t *testing.T, run client.WorkflowRun, want request.Status) {
+	t.Helper()
+	var res workflows.Result
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := run.Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != want {
+		t.Fatalf("closed %s, want %s", res.Status, want)
+	}
 }

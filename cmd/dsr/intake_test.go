@@ -47,32 +47,7 @@ func (e *devEngine) awaitMail(what string, ok func(mailboxMessage) bool) mailbox
 // sendMail delivers raw over SMTP as an MTA would, logged in with key.
 func (e *devEngine) sendMail(key, from, to string, raw string) error {
 	e.t.Helper()
-	c, err := smtp.Dial(e.intake)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer c.Close()
-	host, _, _ := strings.Cut(e.intake, ":")
-	if err := c.Auth(smtp.PlainAuth("", "mta", key, host)); err != nil {
-		return fmt.Errorf("auth: %w", err)
-	}
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte(strings.ReplaceAll(raw, "\n", "\r\n"))); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return e.sendMailTo(key, from, []string{to}, raw)
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
