@@ -54,6 +54,10 @@ type fulfilment struct {
 	// waiting is set while fulfilment waits for the requester (case-core
 	// cases: see waiting.go).
 	waiting bool
+	// child is the running round's workflow, when fulfilment runs in child
+	// workflows (fulfil_child.go); childRunning until it has ended.
+	child        workflow.ChildWorkflowFuture
+	childRunning bool
 }
 
 // fulfillable reports whether the engine fulfils a type through
@@ -75,10 +79,17 @@ func (r *run) startFulfilment(ctx workflow.Context) {
 		return
 	}
 	r.f.started = true
+	// Cases that reach this point after the change run each round in a
+	// child workflow; the first round decides for the case.
+	inChild := r.core && workflow.GetVersion(ctx, fulfilChildren, workflow.DefaultVersion, 1) == 1
 	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer r.background(-1)
-		err := r.fulfil(ctx)
+		fulfil := r.fulfil
+		if inChild {
+			fulfil = r.fulfilInChild
+		}
+		err := fulfil(ctx)
 		if err == nil {
 			return
 		}
@@ -206,6 +217,7 @@ func (r *run) onOne(ctx workflow.Context, op string, c connector.Info,
 	f := r.st.Fulfilment
 	i := len(f.Steps)
 	f.Steps = append(f.Steps, Step{Connector: c.Name, Operation: op, Status: StepRunning, At: workflow.Now(ctx)})
+	r.touched()
 	// Each change of the step is an event of its own: under one key the
 	// store would keep only the first (failed) and drop "done by hand".
 	changes := 0
@@ -360,13 +372,18 @@ func (r *run) completeTask(ctx workflow.Context, in TaskInput) (Ack, error) {
 	now := workflow.Now(ctx)
 	t.Status, t.DoneAt, t.DoneBy, t.Evidence = TaskDone, &now, actorOr(in.Actor), strings.TrimSpace(in.Evidence)
 	r.changed++
+	done := *t
+	r.forward(ctx, FulfilControl{Task: &done})
 	err := r.project(ctx, r.event(ctx, "task.completed:"+t.ID, "task.completed", t.DoneBy,
 		map[string]string{"task": t.ID, "connector": t.Connector, "operation": t.Operation, "evidence": t.Evidence}))
 	return r.ack(), err
 }
 
 // changing marks the data systems as being changed from here on.
-func (r *run) changing() error {
+func (r *run) changing(ctx workflow.Context) error {
+	if r.link != nil {
+		return r.childChanging(ctx)
+	}
 	if r.st.Status.Closed() {
 		return errClosed
 	}
@@ -491,6 +508,7 @@ func (r *run) transfer(ctx workflow.Context, exportID string) string {
 	}
 	t := &Transfer{Controller: name, At: workflow.Now(ctx)}
 	st.Fulfilment.Transfer = t
+	r.touched()
 	var got activities.Transferred
 	tctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Hour,
@@ -518,7 +536,7 @@ const ErasureName = "Erasure"
 
 func (r *run) erase(ctx workflow.Context) (string, error) {
 	f := r.st.Fulfilment
-	if err := r.changing(); err != nil {
+	if err := r.changing(ctx); err != nil {
 		return "", err
 	}
 	var held []string
@@ -686,7 +704,7 @@ func (r *run) correct(ctx workflow.Context) (string, error) {
 		}
 	}
 	if len(approved) > 0 {
-		if err := r.changing(); err != nil {
+		if err := r.changing(ctx); err != nil {
 			return "", err
 		}
 		r.onEach(ctx, OpCorrect, r.f.conns, func(ctx workflow.Context, c connector.Info) (string, error) {
@@ -770,7 +788,10 @@ func (r *run) decide(ctx workflow.Context, in DecideInput) (Ack, error) {
 	}
 	f := r.st.Fulfilment
 	actor := actorOr(in.Actor)
-	var events []activities.Event
+	var (
+		events  []activities.Event
+		decided []CorrectionItem
+	)
 	for _, d := range in.Decisions {
 		j := slices.IndexFunc(f.Corrections, func(c CorrectionItem) bool { return c.Field == d.Field })
 		c := &f.Corrections[j]
@@ -780,8 +801,10 @@ func (r *run) decide(ctx workflow.Context, in DecideInput) (Ack, error) {
 		}
 		events = append(events, r.event(ctx, "correction.decided:"+c.Field, "correction."+c.Decision, actor,
 			map[string]string{"field": c.Field, "reason": c.Reason}))
+		decided = append(decided, *c)
 	}
 	r.changed++
+	r.forward(ctx, FulfilControl{Decided: decided})
 	return r.acked(r.project(ctx, events...))
 }
 
@@ -856,13 +879,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 		return "", err
 	}
 	r.f.awaitingConfirm = false
-	if end, err := compute(r, ctx, func() (*time.Time, error) {
-		d, err := r.pol.CoolingOffEnd(*c.ConfirmedAt)
-		if d == nil || err != nil {
-			return nil, err
-		}
-		return &d.At, nil
-	}); err != nil {
+	if end, err := r.coolingOffEnd(ctx, *c.ConfirmedAt); err != nil {
 		return "", err
 	} else if end != nil {
 		c.CoolingOffUntil = end
@@ -882,7 +899,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 			r.notifyRequester(ctx, "cooling_off_ended", noticeData{CoolingOffEnd: r.dateOf(*end)})
 		}
 	}
-	if err := r.changing(); err != nil {
+	if err := r.changing(ctx); err != nil {
 		return "", err
 	}
 	r.onEach(ctx, OpDeactivate, r.f.conns, func(ctx workflow.Context, conn connector.Info) (string, error) {
@@ -901,6 +918,9 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 // were told already) and waits until ready, staff ask for a recheck, or
 // every (when not zero) has passed; then the case is back in progress.
 func (r *run) waitForRequester(ctx workflow.Context, kind, info string, ready func() bool, every time.Duration) error {
+	if r.link != nil {
+		return r.childWait(ctx, kind, info, ready, every)
+	}
 	if r.core {
 		return r.waitForRequesterCore(ctx, kind, info, ready, every)
 	}
@@ -947,6 +967,17 @@ func (r *run) confirmCancellation(ctx workflow.Context, in NoteInput) (Ack, erro
 	now := workflow.Now(ctx)
 	r.st.Fulfilment.Cancellation.ConfirmedAt = &now
 	r.changed++
+	if r.f.childRunning {
+		// The cooling-off period is a date of the case: computed here, from
+		// the pinned policy, and passed on.
+		c := &Confirmation{At: now}
+		end, err := r.coolingOffEnd(ctx, now)
+		if err != nil {
+			c.Err = err.Error()
+		}
+		c.CoolingOffUntil = end
+		r.forward(ctx, FulfilControl{Confirmed: c})
+	}
 	return r.acked(r.project(ctx, r.event(ctx, "cancellation.confirmed", "cancellation.confirmed", actorOr(in.Actor),
 		map[string]string{"note": in.Note})))
 }
@@ -989,6 +1020,7 @@ func (r *run) recheck(ctx workflow.Context, in NoteInput) (Ack, error) {
 		return r.ack(), err
 	}
 	r.f.rechecks++
+	r.forward(ctx, FulfilControl{Recheck: true})
 	return r.acked(r.project(ctx, r.event(ctx, r.nextKey("cancellation.recheck"), "cancellation.recheck", actorOr(in.Actor),
 		map[string]string{"note": in.Note})))
 }

@@ -24,6 +24,10 @@ import (
 // project records a change of the case: the case row as it now is and the
 // change's audit events. It returns once the store has them.
 func (r *run) project(ctx workflow.Context, events ...activities.Event) error {
+	if r.link != nil {
+		// A fulfilment's case records it.
+		return r.tellAndWait(ctx, ReportItem{Events: events})
+	}
 	r.st.Revision++
 	if !r.core {
 		return r.projectAlone(ctx, events...)
