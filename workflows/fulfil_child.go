@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -160,6 +162,15 @@ type childLink struct {
 	queued, delivered int
 	proceed           bool
 	confirmation      *Confirmation
+	// reported is the work as last reported, encoded.
+	reported []byte
+}
+
+// encode is f as JSON, to tell whether it changed since it was reported;
+// encoding/json writes struct fields in order and map keys sorted.
+func encode(f *Fulfilment) []byte {
+	b, _ := json.Marshal(f)
+	return b
 }
 
 // --- the fulfilment's side ---
@@ -206,8 +217,11 @@ func (w *Workflows) fulfilment(ctx workflow.Context, in FulfilInput) (*run, erro
 // done ends a fulfilment workflow once its case has every report.
 func (r *run) done(ctx workflow.Context, summary string, err error) (FulfilResult, error) {
 	r.f.applying = false
-	r.tell(ReportItem{}) // the work as it ended
 	l := r.link
+	now := encode(r.st.Fulfilment) //workflowcheck:ignore encoding/json writes fields in order and map keys sorted
+	if len(l.queue) == 0 && !bytes.Equal(l.reported, now) {
+		r.tell(ReportItem{}) // the work as it ended, when the case has not seen it
+	}
 	if werr := workflow.Await(ctx, func() bool { return l.delivered == l.queued }); werr != nil {
 		return FulfilResult{}, werr
 	}
@@ -236,12 +250,6 @@ func (r *run) touched() {
 	}
 }
 
-// tellAndWait queues an item and returns once the case has it.
-func (r *run) tellAndWait(ctx workflow.Context, item ReportItem) error {
-	n := r.tell(item)
-	return workflow.Await(ctx, func() bool { return r.link.delivered >= n })
-}
-
 // startReporter starts the coroutine that sends what is queued, one report
 // at a time so the case hears of things in the order they happened, and
 // everything of one workflow task in one signal.
@@ -255,6 +263,7 @@ func (r *run) startReporter(ctx workflow.Context) {
 			items := l.queue
 			l.queue = nil
 			rep := FulfilReport{Fulfilment: r.st.Fulfilment, AwaitingConfirm: r.f.awaitingConfirm, Items: items}
+			l.reported = encode(r.st.Fulfilment) //workflowcheck:ignore encoding/json writes fields in order and map keys sorted
 			if err := workflow.SignalExternalWorkflow(ctx, l.parent, "", FulfilReportSignal, rep).Get(ctx, nil); err != nil {
 				// The case is gone (terminated by an operator): nobody is
 				// left to tell, and waiting would hold the round for ever.
@@ -381,7 +390,9 @@ func (r *run) fulfilInChild(ctx workflow.Context) error {
 		TimeZone: r.pol.Location.String(), BackupRotation: r.w.BackupRotation, Round: round,
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID: FulfilWorkflowID(workflow.GetInfo(ctx).WorkflowExecution.ID, round),
+		// From the case ID, not the running workflow's ID, which a replayer
+		// does not keep; the case's workflow ID is WorkflowID(case ID).
+		WorkflowID: FulfilWorkflowID(WorkflowID(st.CaseID), round),
 		// A case ends only after its round has (see below); should it be
 		// ended by force, its round is asked to stop too.
 		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_REQUEST_CANCEL,

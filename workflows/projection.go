@@ -25,8 +25,10 @@ import (
 // change's audit events. It returns once the store has them.
 func (r *run) project(ctx workflow.Context, events ...activities.Event) error {
 	if r.link != nil {
-		// A fulfilment's case records it.
-		return r.tellAndWait(ctx, ReportItem{Events: events})
+		// A fulfilment's case records it; the fulfilment goes on meanwhile,
+		// so what it does next can share the report.
+		r.tell(ReportItem{Events: events})
+		return nil
 	}
 	r.st.Revision++
 	if !r.core {
