@@ -58,7 +58,16 @@ type fulfilment struct {
 	// workflows (fulfil_child.go); childRunning until it has ended.
 	child        workflow.ChildWorkflowFuture
 	childRunning bool
+	// path is how the case fulfils (pathInline, pathChildren); empty until
+	// its first start.
+	path string
 }
+
+// Fulfilment paths, decided at a case's first start of fulfilment.
+const (
+	pathInline   = "inline"
+	pathChildren = "children"
+)
 
 // fulfillable reports whether the engine fulfils a type through
 // connectors; the others (restriction, objection, consent withdrawal,
@@ -79,9 +88,16 @@ func (r *run) startFulfilment(ctx workflow.Context) {
 		return
 	}
 	r.f.started = true
-	// Cases that reach this point after the change run each round in a
-	// child workflow; the first round decides for the case.
-	inChild := r.core && workflow.GetVersion(ctx, fulfilChildren, workflow.DefaultVersion, 1) == 1
+	// Cases that first start fulfilment after the change run each round
+	// in a child workflow; the first start decides for the case, so a
+	// retry never switches a case from one path to the other.
+	if r.core && r.f.path == "" {
+		r.f.path = pathInline
+		if workflow.GetVersion(ctx, fulfilChildren, workflow.DefaultVersion, 1) == 1 {
+			r.f.path = pathChildren
+		}
+	}
+	inChild := r.f.path == pathChildren
 	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer r.background(-1)

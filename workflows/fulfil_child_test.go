@@ -314,4 +314,38 @@ func TestNoContinueAsNewWhileARoundRuns(t *testing.T) {
 	if n := len(h.eventsOf("case.noted")); n != 5 {
 		t.Errorf("%d notes recorded, want 5", n)
 	}
+	if c.FulfilPath != "children" {
+		t.Errorf("carried fulfilment path %q, want children", c.FulfilPath)
+	}
+
+	// The next run retries in a round of its own, numbered on, and the
+	// case completes.
+	h2 := fulfilHarness(t, "gdpr", received.Add(20*time.Hour), request.Access)
+	h2.plug(connector.Info{Name: "paper-archive", Kind: connector.KindManual, Owner: "archive@example.test",
+		RemindEvery: 48 * time.Hour}, nil)
+	h2.acts.Exports = &activities.Exports{Store: dir, Links: &export.Signer{Key: bytes.Repeat([]byte("l"), 32)}, PublicURL: "http://dsr.test"}
+	h2.in = next
+	rounds2 := watchRounds(h2)
+	var retry *outcome
+	h2.env.RegisterDelayedCallback(func() {
+		retry = h2.update(workflows.RetryFulfilmentUpdate, workflows.NoteInput{Note: "link key configured"})
+	}, time.Hour)
+	var task2 *outcome
+	h2.env.RegisterDelayedCallback(func() {
+		task2 = h2.update(workflows.CompleteTaskUpdate, workflows.TaskInput{TaskID: "task-2", Evidence: "scanned again"})
+	}, 2*time.Hour)
+	h2.run()
+	mustNotFail(t, "retry in the next run", retry)
+	mustNotFail(t, "the second round's task", task2)
+	if rs := *rounds2; len(rs) != 1 || rs[0].id != workflows.WorkflowID(h.in.CaseID)+"/fulfil/2" || rs[0].err != nil {
+		t.Fatalf("rounds of the next run %+v", rs)
+	}
+	st := h2.state()
+	if st.Status != request.Completed || st.Fulfilment.Attempts != 2 {
+		t.Errorf("next run closed %s after %d attempts", st.Status, st.Fulfilment.Attempts)
+	}
+	// A retry redoes every system's part, as the inline path does.
+	if n := len(stepsOf(st, "paper-archive", workflows.OpAccess)); n != 2 {
+		t.Errorf("%d paper-archive steps, want one per round", n)
+	}
 }
