@@ -488,6 +488,9 @@ func (r *run) issueLink(ctx workflow.Context, actor string) error {
 		activities.LinkInput{ExportID: e.ID, ExpiresAt: expires}).Get(ctx, &link); err != nil {
 		return err
 	}
+	// A fulfilment round may have reported meanwhile, replacing the case's
+	// copy of the work (fulfil_child.go).
+	e = r.st.Fulfilment.Export
 	e.Link, e.ExpiresAt = link, expires
 	r.changed++
 	r.notifyRequester(ctx, "export_ready", noticeData{Link: link, LinkExpires: r.dateOf(expires)})
