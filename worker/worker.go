@@ -19,6 +19,11 @@ func Register(r sdkworker.Registry, wf *workflows.Workflows, acts *activities.Ac
 	r.RegisterWorkflowWithOptions(wf.Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
 	r.RegisterWorkflowWithOptions(wf.Erasure, workflow.RegisterOptions{Name: workflows.ErasureName})
 	r.RegisterWorkflowWithOptions(wf.Relink, workflow.RegisterOptions{Name: workflows.RelinkName})
+	r.RegisterWorkflowWithOptions(wf.FulfilAccess, workflow.RegisterOptions{Name: workflows.FulfilAccessName})
+	r.RegisterWorkflowWithOptions(wf.FulfilPortability, workflow.RegisterOptions{Name: workflows.FulfilPortabilityName})
+	r.RegisterWorkflowWithOptions(wf.FulfilErasure, workflow.RegisterOptions{Name: workflows.FulfilErasureName})
+	r.RegisterWorkflowWithOptions(wf.FulfilCorrection, workflow.RegisterOptions{Name: workflows.FulfilCorrectionName})
+	r.RegisterWorkflowWithOptions(wf.FulfilCancellation, workflow.RegisterOptions{Name: workflows.FulfilCancellationName})
 	r.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 

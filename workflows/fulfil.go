@@ -54,7 +54,20 @@ type fulfilment struct {
 	// waiting is set while fulfilment waits for the requester (case-core
 	// cases: see waiting.go).
 	waiting bool
+	// child is the running round's workflow, when fulfilment runs in child
+	// workflows (fulfil_child.go); childRunning until it has ended.
+	child        workflow.ChildWorkflowFuture
+	childRunning bool
+	// path is how the case fulfils (pathInline, pathChildren); empty until
+	// its first start.
+	path string
 }
+
+// Fulfilment paths, decided at a case's first start of fulfilment.
+const (
+	pathInline   = "inline"
+	pathChildren = "children"
+)
 
 // fulfillable reports whether the engine fulfils a type through
 // connectors; the others (restriction, objection, consent withdrawal,
@@ -75,10 +88,24 @@ func (r *run) startFulfilment(ctx workflow.Context) {
 		return
 	}
 	r.f.started = true
+	// Cases that first start fulfilment after the change run each round
+	// in a child workflow; the first start decides for the case, so a
+	// retry never switches a case from one path to the other.
+	if r.core && r.f.path == "" {
+		r.f.path = pathInline
+		if workflow.GetVersion(ctx, fulfilChildren, workflow.DefaultVersion, 1) == 1 {
+			r.f.path = pathChildren
+		}
+	}
+	inChild := r.f.path == pathChildren
 	r.background(1)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer r.background(-1)
-		err := r.fulfil(ctx)
+		fulfil := r.fulfil
+		if inChild {
+			fulfil = r.fulfilInChild
+		}
+		err := fulfil(ctx)
 		if err == nil {
 			return
 		}
@@ -206,6 +233,7 @@ func (r *run) onOne(ctx workflow.Context, op string, c connector.Info,
 	f := r.st.Fulfilment
 	i := len(f.Steps)
 	f.Steps = append(f.Steps, Step{Connector: c.Name, Operation: op, Status: StepRunning, At: workflow.Now(ctx)})
+	r.touched()
 	// Each change of the step is an event of its own: under one key the
 	// store would keep only the first (failed) and drop "done by hand".
 	changes := 0
@@ -360,13 +388,18 @@ func (r *run) completeTask(ctx workflow.Context, in TaskInput) (Ack, error) {
 	now := workflow.Now(ctx)
 	t.Status, t.DoneAt, t.DoneBy, t.Evidence = TaskDone, &now, actorOr(in.Actor), strings.TrimSpace(in.Evidence)
 	r.changed++
+	done := *t
+	r.forward(ctx, FulfilControl{Task: &done})
 	err := r.project(ctx, r.event(ctx, "task.completed:"+t.ID, "task.completed", t.DoneBy,
 		map[string]string{"task": t.ID, "connector": t.Connector, "operation": t.Operation, "evidence": t.Evidence}))
 	return r.ack(), err
 }
 
 // changing marks the data systems as being changed from here on.
-func (r *run) changing() error {
+func (r *run) changing(ctx workflow.Context) error {
+	if r.link != nil {
+		return r.childChanging(ctx)
+	}
 	if r.st.Status.Closed() {
 		return errClosed
 	}
@@ -377,50 +410,80 @@ func (r *run) changing() error {
 // --- access and portability ---
 
 func (r *run) access(ctx workflow.Context) (string, error) {
-	st, f := r.st, r.st.Fulfilment
-	exportID := st.CaseID
-	var (
-		collected []string
-		total     int64
-	)
-	r.onEach(ctx, OpAccess, r.f.conns, func(ctx workflow.Context, c connector.Info) (string, error) {
-		var got activities.Collected
-		err := workflow.ExecuteActivity(ctx, a.Collect, activities.CollectInput{
-			ConnectorCall: r.call(c, OpAccess), ExportID: exportID}).Get(ctx, &got)
-		if err != nil {
-			return "", err
-		}
-		collected = append(collected, c.Name)
-		total += got.Rows
-		return fmt.Sprintf("%d rows in %d datasets", got.Rows, got.Datasets), nil
-	})
-	if st.Status.Closed() {
-		return "", errClosed
-	}
-	// Parts come in the configuration's order, whichever finished first.
-	slices.SortFunc(collected, func(x, y string) int { return r.connIndex(x) - r.connIndex(y) })
-	now := workflow.Now(ctx)
-	var pkg activities.Packaged
-	if err := workflow.ExecuteActivity(exportOptions(ctx), a.Package, activities.PackageInput{
-		CaseID: st.CaseID, ExportID: exportID, Reference: st.Reference, Connectors: collected,
-		Language: st.Requester.Language, Portability: st.Type == request.Portability, CreatedAt: now,
-	}).Get(ctx, &pkg); err != nil {
+	parts, err := r.collect(ctx)
+	if err != nil {
 		return "", err
 	}
-	f.Export = &Export{ID: exportID, Rows: total, Bytes: pkg.Bytes, SHA256: pkg.SHA256, CreatedAt: now}
-	r.record(ctx, r.event(ctx, "export.created", "export.created", "system", map[string]string{
-		"export": exportID, "rows": fmt.Sprint(total), "bytes": fmt.Sprint(pkg.Bytes), "sha256": pkg.SHA256}))
+	if err := r.pack(ctx, parts); err != nil {
+		return "", err
+	}
 	if err := r.issueLink(ctx, "system"); err != nil {
 		return "", err
 	}
-	lines := []string{r.words().exported(total, len(collected), r.dateOf(f.Export.ExpiresAt))}
+	summary := r.exportSummary(parts)
+	if r.st.Type == request.Portability {
+		summary += " " + r.transfer(ctx, parts.exportID)
+	}
+	return summary, nil
+}
+
+// parts is what the systems gave for an export: the systems, in the
+// configuration's order, and their rows.
+type parts struct {
+	exportID string
+	systems  []string
+	rows     int64
+}
+
+// collect has every system give its part of the requester's data, by its
+// API or, where it has none or keeps failing, by its owner as a task.
+func (r *run) collect(ctx workflow.Context) (parts, error) {
+	p := parts{exportID: r.st.CaseID}
+	r.onEach(ctx, OpAccess, r.f.conns, func(ctx workflow.Context, c connector.Info) (string, error) {
+		var got activities.Collected
+		err := workflow.ExecuteActivity(ctx, a.Collect, activities.CollectInput{
+			ConnectorCall: r.call(c, OpAccess), ExportID: p.exportID}).Get(ctx, &got)
+		if err != nil {
+			return "", err
+		}
+		p.systems = append(p.systems, c.Name)
+		p.rows += got.Rows
+		return fmt.Sprintf("%d rows in %d datasets", got.Rows, got.Datasets), nil
+	})
+	if r.st.Status.Closed() {
+		return p, errClosed
+	}
+	// Parts come in the configuration's order, whichever finished first.
+	slices.SortFunc(p.systems, func(x, y string) int { return r.connIndex(x) - r.connIndex(y) })
+	return p, nil
+}
+
+// pack builds the export from the parts: one package, in the requester's
+// language, machine-readable for portability.
+func (r *run) pack(ctx workflow.Context, p parts) error {
+	st := r.st
+	now := workflow.Now(ctx)
+	var pkg activities.Packaged
+	if err := workflow.ExecuteActivity(exportOptions(ctx), a.Package, activities.PackageInput{
+		CaseID: st.CaseID, ExportID: p.exportID, Reference: st.Reference, Connectors: p.systems,
+		Language: st.Requester.Language, Portability: st.Type == request.Portability, CreatedAt: now,
+	}).Get(ctx, &pkg); err != nil {
+		return err
+	}
+	st.Fulfilment.Export = &Export{ID: p.exportID, Rows: p.rows, Bytes: pkg.Bytes, SHA256: pkg.SHA256, CreatedAt: now}
+	r.record(ctx, r.event(ctx, "export.created", "export.created", "system", map[string]string{
+		"export": p.exportID, "rows": fmt.Sprint(p.rows), "bytes": fmt.Sprint(pkg.Bytes), "sha256": pkg.SHA256}))
+	return nil
+}
+
+// exportSummary tells the requester what the export holds, until when its
+// link works, and which systems' parts a person gave.
+func (r *run) exportSummary(p parts) string {
+	lines := []string{r.words().exported(p.rows, len(p.systems), r.dateOf(r.st.Fulfilment.Export.ExpiresAt))}
 	if manual := r.manualSteps(); len(manual) > 0 {
 		lines = append(lines, r.words().byHand(manual))
 	}
-	if st.Type == request.Portability {
-		lines = append(lines, r.transfer(ctx, exportID))
-	}
-	return strings.Join(lines, " "), nil
+	return strings.Join(lines, " ")
 }
 
 func (r *run) connIndex(name string) int {
@@ -455,6 +518,9 @@ func (r *run) issueLink(ctx workflow.Context, actor string) error {
 		activities.LinkInput{ExportID: e.ID, ExpiresAt: expires}).Get(ctx, &link); err != nil {
 		return err
 	}
+	// A fulfilment round may have reported meanwhile, replacing the case's
+	// copy of the work (fulfil_child.go).
+	e = r.st.Fulfilment.Export
 	e.Link, e.ExpiresAt = link, expires
 	r.changed++
 	r.notifyRequester(ctx, "export_ready", noticeData{Link: link, LinkExpires: r.dateOf(expires)})
@@ -491,6 +557,7 @@ func (r *run) transfer(ctx workflow.Context, exportID string) string {
 	}
 	t := &Transfer{Controller: name, At: workflow.Now(ctx)}
 	st.Fulfilment.Transfer = t
+	r.touched()
 	var got activities.Transferred
 	tctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Hour,
@@ -518,7 +585,7 @@ const ErasureName = "Erasure"
 
 func (r *run) erase(ctx workflow.Context) (string, error) {
 	f := r.st.Fulfilment
-	if err := r.changing(); err != nil {
+	if err := r.changing(ctx); err != nil {
 		return "", err
 	}
 	var held []string
@@ -668,6 +735,18 @@ type DecideInput struct {
 }
 
 func (r *run) correct(ctx workflow.Context) (string, error) {
+	if err := r.awaitDecisions(ctx); err != nil {
+		return "", err
+	}
+	if err := r.applyApproved(ctx); err != nil {
+		return "", err
+	}
+	return r.words().corrected(r.st.Fulfilment.Corrections), nil
+}
+
+// awaitDecisions puts the requested corrections before staff and waits
+// until each is approved or rejected (decide_corrections).
+func (r *run) awaitDecisions(ctx workflow.Context) error {
 	st, f := r.st, r.st.Fulfilment
 	for _, c := range r.in.Corrections {
 		f.Corrections = append(f.Corrections, CorrectionItem{Correction: c, Decision: DecisionPending})
@@ -676,47 +755,53 @@ func (r *run) correct(ctx workflow.Context) (string, error) {
 	r.notifyDPO(ctx, "corrections_pending", r.nextKey("corrections_pending"), noticeData{})
 	r.record(ctx, r.event(ctx, "corrections.requested", "corrections.requested", "system",
 		map[string]string{"fields": strings.Join(fieldsOf(f.Corrections, ""), ",")}))
-	if err := workflow.Await(ctx, func() bool { return r.decided() || st.Status.Closed() }); err != nil {
-		return "", err
-	}
+	return workflow.Await(ctx, func() bool { return r.decided() || st.Status.Closed() })
+}
+
+// applyApproved applies the approved corrections on every system, once
+// the case allows its data systems to be changed; nothing when none was
+// approved.
+func (r *run) applyApproved(ctx workflow.Context) error {
+	f := r.st.Fulfilment
 	var approved []connector.Correction
 	for _, c := range f.Corrections {
 		if c.Decision == DecisionApproved {
 			approved = append(approved, c.Correction)
 		}
 	}
-	if len(approved) > 0 {
-		if err := r.changing(); err != nil {
+	if len(approved) == 0 {
+		return nil
+	}
+	if err := r.changing(ctx); err != nil {
+		return err
+	}
+	r.onEach(ctx, OpCorrect, r.f.conns, func(ctx workflow.Context, c connector.Info) (string, error) {
+		var applied []connector.Applied
+		if err := workflow.ExecuteActivity(ctx, a.Correct, activities.CorrectInput{
+			ConnectorCall: r.call(c, OpCorrect), Corrections: approved}).Get(ctx, &applied); err != nil {
 			return "", err
 		}
-		r.onEach(ctx, OpCorrect, r.f.conns, func(ctx workflow.Context, c connector.Info) (string, error) {
-			var applied []connector.Applied
-			if err := workflow.ExecuteActivity(ctx, a.Correct, activities.CorrectInput{
-				ConnectorCall: r.call(c, OpCorrect), Corrections: approved}).Get(ctx, &applied); err != nil {
-				return "", err
-			}
-			var rows int64
-			for _, ap := range applied {
-				for i := range f.Corrections {
-					if f.Corrections[i].Field == ap.Field {
-						f.Corrections[i].Rows += ap.Rows
-						f.Corrections[i].Applied = true
-					}
-				}
-				rows += ap.Rows
-			}
-			return fmt.Sprintf("%d corrections, %d rows", len(applied), rows), nil
-		})
-		// A person who did a connector's part by hand applied its share.
-		if len(r.manualSteps()) > 0 {
+		var rows int64
+		for _, ap := range applied {
 			for i := range f.Corrections {
-				if f.Corrections[i].Decision == DecisionApproved {
+				if f.Corrections[i].Field == ap.Field {
+					f.Corrections[i].Rows += ap.Rows
 					f.Corrections[i].Applied = true
 				}
 			}
+			rows += ap.Rows
+		}
+		return fmt.Sprintf("%d corrections, %d rows", len(applied), rows), nil
+	})
+	// A person who did a connector's part by hand applied its share.
+	if len(r.manualSteps()) > 0 {
+		for i := range f.Corrections {
+			if f.Corrections[i].Decision == DecisionApproved {
+				f.Corrections[i].Applied = true
+			}
 		}
 	}
-	return r.words().corrected(f.Corrections), nil
+	return nil
 }
 
 func (r *run) decided() bool {
@@ -770,7 +855,10 @@ func (r *run) decide(ctx workflow.Context, in DecideInput) (Ack, error) {
 	}
 	f := r.st.Fulfilment
 	actor := actorOr(in.Actor)
-	var events []activities.Event
+	var (
+		events  []activities.Event
+		decided []CorrectionItem
+	)
 	for _, d := range in.Decisions {
 		j := slices.IndexFunc(f.Corrections, func(c CorrectionItem) bool { return c.Field == d.Field })
 		c := &f.Corrections[j]
@@ -780,8 +868,10 @@ func (r *run) decide(ctx workflow.Context, in DecideInput) (Ack, error) {
 		}
 		events = append(events, r.event(ctx, "correction.decided:"+c.Field, "correction."+c.Decision, actor,
 			map[string]string{"field": c.Field, "reason": c.Reason}))
+		decided = append(decided, *c)
 	}
 	r.changed++
+	r.forward(ctx, FulfilControl{Decided: decided})
 	return r.acked(r.project(ctx, events...))
 }
 
@@ -801,9 +891,29 @@ const (
 const recheckEvery = 24 * time.Hour
 
 func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
-	st := r.st
 	c := &Cancellation{}
-	st.Fulfilment.Cancellation = c
+	r.st.Fulfilment.Cancellation = c
+	if err := r.settleFirst(ctx, c); err != nil {
+		return "", err
+	}
+	if err := r.awaitConfirmation(ctx, c); err != nil {
+		return "", err
+	}
+	if err := r.coolOff(ctx, c); err != nil {
+		return "", err
+	}
+	if err := r.deactivate(ctx, c); err != nil {
+		return "", err
+	}
+	summary, err := r.erase(ctx)
+	return r.words().cancelled() + " " + summary, err
+}
+
+// settleFirst checks the systems for what the requester would lose
+// (balances, assets, subscriptions) and, while there is any, waits for
+// them to settle it: checked again daily, or when staff recheck.
+func (r *run) settleFirst(ctx workflow.Context, c *Cancellation) error {
+	st := r.st
 	checkable := slices.DeleteFunc(slices.Clone(r.f.conns), func(c connector.Info) bool { return c.Kind == connector.KindManual })
 	var told string
 	for round := 0; ; round++ {
@@ -818,7 +928,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 			return fmt.Sprintf("%d to settle", len(got)), nil
 		})
 		if st.Status.Closed() {
-			return "", errClosed
+			return errClosed
 		}
 		c.Obstacles = obstacles
 		if len(obstacles) == 0 {
@@ -843,47 +953,58 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 			}
 		}
 		if err := r.waitForRequester(ctx, kind, info, func() bool { return false }, every); err != nil {
-			return "", err
+			return err
 		}
 	}
 	if r.core {
-		if err := r.requesterDone(ctx); err != nil {
-			return "", err
-		}
+		return r.requesterDone(ctx)
 	}
+	return nil
+}
+
+// awaitConfirmation waits for the requester to confirm that the
+// cancellation is permanent (confirm_cancellation).
+func (r *run) awaitConfirmation(ctx workflow.Context, c *Cancellation) error {
 	r.f.awaitingConfirm = true
 	if err := r.waitForRequester(ctx, "cancellation_confirm", "", func() bool { return c.ConfirmedAt != nil }, 0); err != nil {
-		return "", err
+		return err
 	}
 	r.f.awaitingConfirm = false
-	if end, err := compute(r, ctx, func() (*time.Time, error) {
-		d, err := r.pol.CoolingOffEnd(*c.ConfirmedAt)
-		if d == nil || err != nil {
-			return nil, err
-		}
-		return &d.At, nil
-	}); err != nil {
-		return "", err
-	} else if end != nil {
-		c.CoolingOffUntil = end
-		r.changed++
-		if r.core {
-			// The confirmation notice promised to say when it ends.
-			r.notifyRequester(ctx, "cooling_off_started", noticeData{CoolingOffEnd: r.dateOf(*end)})
-			if err := r.project(ctx, r.event(ctx, "cancellation.cooling_off", "cancellation.cooling_off", "system",
-				map[string]string{"until": end.UTC().Format(time.RFC3339)})); err != nil {
-				return "", err
-			}
-		}
-		if _, err := workflow.AwaitWithTimeout(ctx, end.Sub(workflow.Now(ctx)), func() bool { return st.Status.Closed() }); err != nil {
-			return "", err
-		}
-		if r.core && !st.Status.Closed() {
-			r.notifyRequester(ctx, "cooling_off_ended", noticeData{CoolingOffEnd: r.dateOf(*end)})
+	return nil
+}
+
+// coolOff lets the policy's cooling-off period run from the confirmation;
+// the requester may revoke the cancellation until it ends.
+func (r *run) coolOff(ctx workflow.Context, c *Cancellation) error {
+	st := r.st
+	end, err := r.coolingOffEnd(ctx, *c.ConfirmedAt)
+	if err != nil || end == nil {
+		return err
+	}
+	c.CoolingOffUntil = end
+	r.changed++
+	if r.core {
+		// The confirmation notice promised to say when it ends.
+		r.notifyRequester(ctx, "cooling_off_started", noticeData{CoolingOffEnd: r.dateOf(*end)})
+		if err := r.project(ctx, r.event(ctx, "cancellation.cooling_off", "cancellation.cooling_off", "system",
+			map[string]string{"until": end.UTC().Format(time.RFC3339)})); err != nil {
+			return err
 		}
 	}
-	if err := r.changing(); err != nil {
-		return "", err
+	if _, err := workflow.AwaitWithTimeout(ctx, end.Sub(workflow.Now(ctx)), func() bool { return st.Status.Closed() }); err != nil {
+		return err
+	}
+	if r.core && !st.Status.Closed() {
+		r.notifyRequester(ctx, "cooling_off_ended", noticeData{CoolingOffEnd: r.dateOf(*end)})
+	}
+	return nil
+}
+
+// deactivate deactivates the account on every system, once the case
+// allows its data systems to be changed.
+func (r *run) deactivate(ctx workflow.Context, c *Cancellation) error {
+	if err := r.changing(ctx); err != nil {
+		return err
 	}
 	r.onEach(ctx, OpDeactivate, r.f.conns, func(ctx workflow.Context, conn connector.Info) (string, error) {
 		err := workflow.ExecuteActivity(ctx, a.Deactivate, r.call(conn, OpDeactivate)).Get(ctx, nil)
@@ -892,8 +1013,7 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 	now := workflow.Now(ctx)
 	c.DeactivatedAt = &now
 	r.record(ctx, r.event(ctx, "account.deactivated", "account.deactivated", "system", nil))
-	summary, err := r.erase(ctx)
-	return r.words().cancelled() + " " + summary, err
+	return nil
 }
 
 // waitForRequester puts the case in awaiting_requester, tells the
@@ -901,6 +1021,9 @@ func (r *run) cancelAccount(ctx workflow.Context) (string, error) {
 // were told already) and waits until ready, staff ask for a recheck, or
 // every (when not zero) has passed; then the case is back in progress.
 func (r *run) waitForRequester(ctx workflow.Context, kind, info string, ready func() bool, every time.Duration) error {
+	if r.link != nil {
+		return r.childWait(ctx, kind, info, ready, every)
+	}
 	if r.core {
 		return r.waitForRequesterCore(ctx, kind, info, ready, every)
 	}
@@ -947,6 +1070,17 @@ func (r *run) confirmCancellation(ctx workflow.Context, in NoteInput) (Ack, erro
 	now := workflow.Now(ctx)
 	r.st.Fulfilment.Cancellation.ConfirmedAt = &now
 	r.changed++
+	if r.f.childRunning {
+		// The cooling-off period is a date of the case: computed here, from
+		// the pinned policy, and passed on.
+		c := &Confirmation{At: now}
+		end, err := r.coolingOffEnd(ctx, now)
+		if err != nil {
+			c.Err = err.Error()
+		}
+		c.CoolingOffUntil = end
+		r.forward(ctx, FulfilControl{Confirmed: c})
+	}
 	return r.acked(r.project(ctx, r.event(ctx, "cancellation.confirmed", "cancellation.confirmed", actorOr(in.Actor),
 		map[string]string{"note": in.Note})))
 }
@@ -989,6 +1123,7 @@ func (r *run) recheck(ctx workflow.Context, in NoteInput) (Ack, error) {
 		return r.ack(), err
 	}
 	r.f.rechecks++
+	r.forward(ctx, FulfilControl{Recheck: true})
 	return r.acked(r.project(ctx, r.event(ctx, r.nextKey("cancellation.recheck"), "cancellation.recheck", actorOr(in.Actor),
 		map[string]string{"note": in.Note})))
 }

@@ -112,6 +112,8 @@ type Carried struct {
 	Fulfilled bool `json:"fulfilled,omitempty"`
 	Rechecks  int  `json:"rechecks,omitempty"`
 	Runs      int  `json:"runs"`
+	// FulfilPath is how the case fulfils, once decided (inline, children).
+	FulfilPath string `json:"fulfil_path,omitempty"`
 }
 
 func (r *run) carry() Input {
@@ -119,7 +121,7 @@ func (r *run) carry() Input {
 	in.Carried = &Carried{
 		State: *r.st, Sent: r.st.sent, ResumeTo: r.st.resumeTo, CodeHash: r.st.Verification.codeHash,
 		Pin: r.pin, ReplanAt: r.replanAt, Replans: r.replans, Fulfilled: r.f.started, Rechecks: r.f.rechecks,
-		Runs: r.runs + 1,
+		Runs: r.runs + 1, FulfilPath: r.f.path,
 	}
 	// The first run's intake e-mail was recorded; the carried case does
 	// not need its details again.
@@ -138,7 +140,7 @@ func (r *run) resume(c *Carried) error {
 	st.Verification.codeHash = c.CodeHash
 	*r.st = st
 	r.replanAt, r.replans, r.runs = c.ReplanAt, c.Replans, c.Runs
-	r.f.started, r.f.rechecks = c.Fulfilled, c.Rechecks
+	r.f.started, r.f.rechecks, r.f.path = c.Fulfilled, c.Rechecks, c.FulfilPath
 	r.projected = st.Revision
 	r.intakeDone = true
 	return r.usePin(c.Pin)

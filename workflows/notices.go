@@ -62,12 +62,21 @@ func checkOptions(ctx workflow.Context) workflow.Context {
 // key already recorded and does not send or record it again.
 func (r *run) nextKey(kind string) string {
 	r.st.sent[kind]++
+	if r.link != nil {
+		// A fulfilment's own keys (its case numbers the notices): apart
+		// from the case's, and from those of earlier rounds.
+		return fmt.Sprintf("%s:f%d.%d", kind, r.link.round, r.st.sent[kind])
+	}
 	return fmt.Sprintf("%s:%d", kind, r.st.sent[kind])
 }
 
 // notifyRequester sends a notice to the requester; inReplyTo, if given, is
 // the Message-ID of the requester's e-mail it answers.
 func (r *run) notifyRequester(ctx workflow.Context, kind string, d noticeData, inReplyTo ...string) {
+	if r.link != nil {
+		r.tell(ReportItem{Notice: &ReportNotice{Kind: kind, Recipient: activities.ToRequester, Data: d}})
+		return
+	}
 	if r.st.Requester.Email == "" {
 		// Staff must tell the requester some other way: say so in the trail.
 		if r.phoneOnly {
@@ -91,6 +100,10 @@ func (r *run) notifyDPO(ctx workflow.Context, kind, key string, d noticeData) {
 // notify sends in the background so a slow mail relay never delays the
 // case; the case waits for outstanding notices only when it closes.
 func (r *run) notify(ctx workflow.Context, n activities.Notice, kind, key string, d noticeData) {
+	if r.link != nil {
+		r.tell(ReportItem{Notice: &ReportNotice{Kind: kind, Recipient: n.Recipient, To: n.To, Data: d}})
+		return
+	}
 	st := r.st
 	n.CaseID, n.Kind, n.Key = st.CaseID, kind, key
 	d.Reference, d.Type, d.Tenant = st.Reference, st.Type, st.Tenant

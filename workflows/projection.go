@@ -24,6 +24,12 @@ import (
 // project records a change of the case: the case row as it now is and the
 // change's audit events. It returns once the store has them.
 func (r *run) project(ctx workflow.Context, events ...activities.Event) error {
+	if r.link != nil {
+		// A fulfilment's case records it; the fulfilment goes on meanwhile,
+		// so what it does next can share the report.
+		r.tell(ReportItem{Events: events})
+		return nil
+	}
 	r.st.Revision++
 	if !r.core {
 		return r.projectAlone(ctx, events...)

@@ -86,6 +86,15 @@ func replayer(t *testing.T, wf any) sdkworker.WorkflowReplayer {
 	r.RegisterWorkflowWithOptions((&workflows.Workflows{}).Retention, workflow.RegisterOptions{Name: workflows.RetentionName})
 	r.RegisterWorkflowWithOptions((&workflows.Workflows{}).Erasure, workflow.RegisterOptions{Name: workflows.ErasureName})
 	r.RegisterWorkflowWithOptions((&workflows.Workflows{Policies: presets(t)}).Relink, workflow.RegisterOptions{Name: workflows.RelinkName})
+	// The fulfilment rounds of cases started after fulfil-children.
+	children := &workflows.Workflows{}
+	for name, fn := range map[string]any{
+		workflows.FulfilAccessName: children.FulfilAccess, workflows.FulfilPortabilityName: children.FulfilPortability,
+		workflows.FulfilErasureName: children.FulfilErasure, workflows.FulfilCorrectionName: children.FulfilCorrection,
+		workflows.FulfilCancellationName: children.FulfilCancellation,
+	} {
+		r.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
+	}
 	return r
 }
 

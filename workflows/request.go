@@ -265,6 +265,9 @@ type run struct {
 	// and bounds its loops (cases started before: none of that).
 	core bool
 	f    fulfilment
+	// link is set on a run that is a fulfilment workflow (fulfil_child.go):
+	// its effects go to its case.
+	link *childLink
 }
 
 func (w *Workflows) open(ctx workflow.Context, in Input) (*run, error) {

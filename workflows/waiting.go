@@ -82,6 +82,11 @@ func (r *run) requesterDone(ctx workflow.Context) error {
 		return nil
 	}
 	r.f.waiting = false
+	if r.link != nil {
+		r.st.InfoNeeded = ""
+		r.tell(ReportItem{RequesterDone: true})
+		return nil
+	}
 	if err := r.restartClock(ctx, nil); err != nil {
 		return err
 	}
@@ -96,17 +101,8 @@ func (r *run) requesterDone(ctx workflow.Context) error {
 // it waited for happened; a recheck or the timer returns to the caller
 // with the case still waiting.
 func (r *run) waitForRequesterCore(ctx workflow.Context, kind, info string, ready func() bool, every time.Duration) error {
-	st := r.st
 	if kind != "" {
-		if !r.f.waiting {
-			if err := r.awaitRequester(ctx); err != nil {
-				return err
-			}
-		}
-		st.InfoNeeded = info
-		r.notifyRequester(ctx, kind, noticeData{Info: info})
-		if err := r.project(ctx, r.event(ctx, r.nextKey("fulfilment."+kind), "fulfilment.awaiting_requester", "system",
-			map[string]string{"why": kind, "info": info, "clock_stopped": fmt.Sprint(r.clockStopped())})); err != nil {
+		if err := r.beginWait(ctx, kind, info); err != nil {
 			return err
 		}
 	}
@@ -117,6 +113,20 @@ func (r *run) waitForRequesterCore(ctx workflow.Context, kind, info string, read
 		return r.requesterDone(ctx)
 	}
 	return nil
+}
+
+// beginWait puts the case in awaiting_requester for fulfilment (once)
+// and tells the requester what is needed.
+func (r *run) beginWait(ctx workflow.Context, kind, info string) error {
+	if !r.f.waiting {
+		if err := r.awaitRequester(ctx); err != nil {
+			return err
+		}
+	}
+	r.st.InfoNeeded = info
+	r.notifyRequester(ctx, kind, noticeData{Info: info})
+	return r.project(ctx, r.event(ctx, r.nextKey("fulfilment."+kind), "fulfilment.awaiting_requester", "system",
+		map[string]string{"why": kind, "info": info, "clock_stopped": fmt.Sprint(r.clockStopped())}))
 }
 
 // awaitReadyOrRecheck waits until ready, a staff recheck, or every (when
